@@ -1,0 +1,373 @@
+import { type SQL, sql } from "drizzle-orm";
+import { PG_UNIQUE_VIOLATION, pgErrorCode } from "../lib/errors";
+import type { AbuseFlags, CompletionObservation } from "../referrals/rules";
+import type { Db } from "./client";
+
+/**
+ * Referral data access. Every operation is one round trip: one statement (CTEs for the state
+ * change, its counters and its outbox event) or one `db.batch` (one transaction). Whatever must
+ * happen once is decided by a conditional UPDATE or a unique index, never by read-then-write.
+ */
+
+/** A timestamp as ISO 8601 UTC, formatted by Postgres so every reader sees the same text. */
+const iso = (expr: SQL) => sql`to_char(${expr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const NOW_ISO = iso(sql`now()`);
+
+/** Lazy expiration, defined once: a pending referral past `expires_at` reads as expired. */
+const effectiveStatus = (t: string) =>
+  sql.raw(`case when ${t}.status = 'pending' and ${t}.expires_at <= now() then 'expired' else ${t}.status end`);
+
+const historyEntry = (milestone: string) =>
+  sql`jsonb_build_array(jsonb_build_object('milestone', ${milestone}::text, 'timestamp', ${NOW_ISO}))`;
+
+/** The columns every referral response is built from, read from relation `t`. */
+const referralColumns = (t: string) => sql.join(
+  [
+    sql.raw(`${t}.id, ${t}.code, ${t}.referrer_id, ${t}.referrer_name, ${t}.referred_user_id, ${t}.referred_user_name`),
+    sql`${effectiveStatus(t)} as status`,
+    sql.raw(`${t}.milestone, ${t}.milestone_history, ${t}.metadata`),
+    sql.raw(`${t}.reward_type, ${t}.reward_value, ${t}.reward_claimed`),
+    sql.raw(`${t}.referee_reward_type, ${t}.referee_reward_value, ${t}.referee_reward_claimed`),
+    sql`${iso(sql.raw(`${t}.created_at`))} as created_at`,
+    sql`${iso(sql.raw(`${t}.completed_at`))} as completed_at`,
+    sql`${iso(sql.raw(`${t}.expires_at`))} as expires_at`,
+  ],
+  sql`, `,
+);
+
+export interface ReferralRow {
+  id: string;
+  code: string;
+  referrer_id: string;
+  referrer_name: string | null;
+  referred_user_id: string | null;
+  referred_user_name: string | null;
+  status: "pending" | "completed" | "expired";
+  milestone: string;
+  milestone_history: { milestone: string; timestamp: string }[];
+  metadata: Record<string, unknown> | null;
+  reward_type: string | null;
+  reward_value: string | null;
+  reward_claimed: boolean;
+  referee_reward_type: string | null;
+  referee_reward_value: string | null;
+  referee_reward_claimed: boolean;
+  created_at: string;
+  completed_at: string | null;
+  expires_at: string;
+}
+
+const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
+
+// ---------------------------------------------------------------------------------------------
+// create
+
+export interface CreateReferralInput {
+  appspaceId: string;
+  code: string;
+  referrerId: string;
+  referrerName: string | null;
+  metadata: Record<string, unknown> | null;
+  ipHash: string | null;
+  deviceHash: string | null;
+  expirationDays: number;
+  maxPerUser: number | null;
+  referralUrlPrefix: string | null;
+}
+
+export type CreateReferralResult =
+  | { kind: "existing" | "created"; id: string; code: string }
+  | { kind: "limit_reached" }
+  | { kind: "code_collision" };
+
+export async function createReferral(db: Db, p: CreateReferralInput): Promise<CreateReferralResult> {
+  const userKey = `${p.appspaceId}:${p.referrerId}`;
+  const batch = await db.batch([
+    // Serialise creates for one user (concurrent creates must yield one code, and the per-user
+    // cap must count what the others just inserted). The lock ends with the transaction.
+    db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${userKey}::text, 0))`),
+    // Persist lazy expiry for this user so the one-pending-per-user index admits a new code.
+    db.execute(sql`
+      update referrals set status = 'expired'
+      where appspace_id = ${p.appspaceId}::uuid and referrer_id = ${p.referrerId}::text
+        and status = 'pending' and expires_at <= now()`),
+    db.execute(sql`
+      with existing as (
+        select id, code from referrals
+        where appspace_id = ${p.appspaceId}::uuid and referrer_id = ${p.referrerId}::text
+          and status = 'pending' and expires_at > now()
+        limit 1
+      ), active as (
+        select count(*)::int as n from referrals
+        where appspace_id = ${p.appspaceId}::uuid and referrer_id = ${p.referrerId}::text
+          and (status = 'completed' or (status = 'pending' and expires_at > now()))
+      ), ins as (
+        insert into referrals (appspace_id, code, referrer_id, referrer_name, metadata,
+                               referrer_ip_hash, referrer_device_id, milestone_history, expires_at)
+        select ${p.appspaceId}::uuid, ${p.code}::text, ${p.referrerId}::text, ${p.referrerName}::text,
+               ${p.metadata === null ? null : JSON.stringify(p.metadata)}::jsonb,
+               ${p.ipHash}::text, ${p.deviceHash}::text, ${historyEntry("pending")},
+               now() + make_interval(days => ${p.expirationDays}::int)
+        where not exists (select 1 from existing)
+          and (${p.maxPerUser}::int is null or (select n from active) < ${p.maxPerUser}::int)
+        on conflict do nothing
+        returning id, code, referrer_id, referrer_name
+      ), stats as (
+        insert into referrer_stats (appspace_id, referrer_id, referrer_name, total)
+        select ${p.appspaceId}::uuid, referrer_id, referrer_name, 1 from ins
+        on conflict (appspace_id, referrer_id) do update
+          set total = referrer_stats.total + 1,
+              referrer_name = coalesce(excluded.referrer_name, referrer_stats.referrer_name)
+      ), ev as (
+        insert into events (appspace_id, type, data)
+        select ${p.appspaceId}::uuid, 'referral.created', jsonb_build_object(
+          'referral_code', code, 'referrer_id', referrer_id,
+          'referral_url', ${p.referralUrlPrefix}::text || code)
+        from ins
+      )
+      select (select id from existing) as existing_id, (select code from existing) as existing_code,
+             (select id from ins) as created_id, (select code from ins) as created_code,
+             (select n from active) as active`),
+  ]);
+  const [row] = rowsOf<{
+    existing_id: string | null;
+    existing_code: string | null;
+    created_id: string | null;
+    created_code: string | null;
+    active: number;
+  }>(batch[2]);
+  if (row?.existing_id && row.existing_code) return { kind: "existing", id: row.existing_id, code: row.existing_code };
+  if (row?.created_id && row.created_code) return { kind: "created", id: row.created_id, code: row.created_code };
+  if (p.maxPerUser !== null && (row?.active ?? 0) >= p.maxPerUser) return { kind: "limit_reached" };
+  return { kind: "code_collision" };
+}
+
+// ---------------------------------------------------------------------------------------------
+// reads
+
+export async function findReferral(db: Db, appspaceId: string, code: string): Promise<ReferralRow | undefined> {
+  const result = await db.execute(sql`
+    select ${referralColumns("r")} from referrals r
+    where r.appspace_id = ${appspaceId}::uuid and r.code = ${code}::text`);
+  return rowsOf<ReferralRow>(result)[0];
+}
+
+export type StatusFilter = "pending" | "completed" | "expired";
+
+const statusFilter: Record<StatusFilter, SQL> = {
+  pending: sql.raw(`r.status = 'pending' and r.expires_at > now()`),
+  completed: sql.raw(`r.status = 'completed'`),
+  expired: sql.raw(`(r.status = 'expired' or (r.status = 'pending' and r.expires_at <= now()))`),
+};
+
+export async function listReferralsByUser(
+  db: Db,
+  p: { appspaceId: string; referrerId: string; status?: StatusFilter; limit: number },
+): Promise<{ referrals: ReferralRow[]; total: number }> {
+  const result = await db.execute(sql`
+    select ${referralColumns("r")}, count(*) over ()::int as total
+    from referrals r
+    where r.appspace_id = ${p.appspaceId}::uuid and r.referrer_id = ${p.referrerId}::text
+      ${p.status ? sql`and ${statusFilter[p.status]}` : sql``}
+    order by r.created_at desc, r.id
+    limit ${p.limit}::int`);
+  const rows = rowsOf<ReferralRow & { total: number }>(result);
+  return { referrals: rows, total: rows[0]?.total ?? 0 };
+}
+
+export interface LeaderboardRow {
+  referrer_id: string;
+  referrer_name: string | null;
+  total: number;
+  completed: number;
+  pending: number;
+  total_reward_value: string;
+}
+
+/**
+ * Top referrers from the maintained counters (an index range scan, not an aggregate over every
+ * referral). `pending` is read live per listed referrer: at most one open referral per user
+ * exists (unique index), and lazy expiry is time-based, so it cannot be a stored counter.
+ */
+export async function leaderboard(db: Db, appspaceId: string, limit: number): Promise<LeaderboardRow[]> {
+  const result = await db.execute(sql`
+    select s.referrer_id, s.referrer_name, s.total, s.completed,
+           (select count(*)::int from referrals p
+             where p.appspace_id = s.appspace_id and p.referrer_id = s.referrer_id
+               and p.status = 'pending' and p.expires_at > now()) as pending,
+           s.total_reward_value::text as total_reward_value
+    from referrer_stats s
+    where s.appspace_id = ${appspaceId}::uuid
+    order by s.completed desc, s.referrer_id
+    limit ${limit}::int`);
+  return rowsOf<LeaderboardRow>(result);
+}
+
+// ---------------------------------------------------------------------------------------------
+// milestone
+
+export async function advanceMilestone(
+  db: Db,
+  p: { appspaceId: string; code: string; milestone: string; allowedFrom: string[] | null },
+): Promise<ReferralRow | undefined> {
+  const from = p.allowedFrom
+    ? sql`and milestone in (${sql.join(p.allowedFrom.map((m) => sql`${m}::text`), sql`, `)})`
+    : sql``;
+  const result = await db.execute(sql`
+    with upd as (
+      update referrals
+         set milestone = ${p.milestone}::text,
+             milestone_history = milestone_history || ${historyEntry(p.milestone)}
+       where appspace_id = ${p.appspaceId}::uuid and code = ${p.code}::text
+         and status = 'pending' and expires_at > now() ${from}
+      returning *
+    ), ev as (
+      insert into events (appspace_id, type, data)
+      select appspace_id, 'referral.milestone', jsonb_build_object(
+        'referral_code', code, 'referrer_id', referrer_id, 'milestone', milestone)
+      from upd
+    )
+    select ${referralColumns("upd")} from upd`);
+  return rowsOf<ReferralRow>(result)[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// complete
+
+export interface CompleteReferralInput {
+  appspaceId: string;
+  code: string;
+  milestone: string;
+  referredUserId: string | null;
+  referredUserName: string | null;
+  ipHash: string | null;
+  deviceHash: string | null;
+  rewardType: string;
+  rewardValue: string | null;
+  refereeRewardType: string;
+  refereeRewardValue: string | null;
+}
+
+const NO_FLAGS: AbuseFlags = {
+  self_referral: false,
+  already_referred: false,
+  reverse_referral: false,
+  same_ip: false,
+  same_device: false,
+};
+
+/**
+ * Evaluates the abuse rules and completes the referral in one statement. Exactly once: the
+ * UPDATE only matches a row that is still pending, so of N concurrent calls one completes and
+ * the rest observe the completed row. `already_referred` across *different* codes racing for
+ * the same referee is settled by the one-completion-per-referee unique index.
+ */
+export async function completeReferral(
+  db: Db,
+  p: CompleteReferralInput,
+): Promise<CompletionObservation<ReferralRow> | undefined> {
+  const referee = sql`${p.referredUserId}::text`;
+  try {
+    const result = await db.execute(sql`
+      with r as (
+        select * from referrals where appspace_id = ${p.appspaceId}::uuid and code = ${p.code}::text
+      ), flags as (
+        select r.id,
+          (r.status = 'pending' and r.expires_at > now()) as open,
+          coalesce(r.referrer_id = ${referee}, false) as self_referral,
+          (${referee} is not null and exists (
+            select 1 from referrals x where x.appspace_id = r.appspace_id
+              and x.referred_user_id = ${referee} and x.status = 'completed')) as already_referred,
+          (${referee} is not null and exists (
+            select 1 from referrals x where x.appspace_id = r.appspace_id
+              and x.referrer_id = ${referee} and x.referred_user_id = r.referrer_id
+              and x.status = 'completed')) as reverse_referral,
+          coalesce(r.referrer_ip_hash = ${p.ipHash}::text, false) as same_ip,
+          coalesce(r.referrer_device_id = ${p.deviceHash}::text, false) as same_device
+        from r
+      ), upd as (
+        update referrals
+           set status = 'completed',
+               referred_user_id = coalesce(${referee}, referrals.referred_user_id),
+               referred_user_name = coalesce(${p.referredUserName}::text, referrals.referred_user_name),
+               referred_ip_hash = ${p.ipHash}::text,
+               referred_device_id = ${p.deviceHash}::text,
+               milestone = ${p.milestone}::text,
+               milestone_history = referrals.milestone_history || ${historyEntry(p.milestone)},
+               completed_at = now(),
+               reward_type = ${p.rewardType}::text,
+               reward_value = ${p.rewardValue}::text,
+               referee_reward_type = ${p.refereeRewardType}::text,
+               referee_reward_value = ${p.refereeRewardValue}::text
+          from flags
+         where referrals.id = flags.id and referrals.status = 'pending' and referrals.expires_at > now()
+           and not (flags.self_referral or flags.already_referred or flags.reverse_referral
+                    or flags.same_ip or flags.same_device)
+        returning referrals.*
+      ), stats as (
+        update referrer_stats s
+           set completed = s.completed + 1,
+               total_reward_value = s.total_reward_value + case
+                 when upd.reward_value ~ '^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$' then trim(upd.reward_value)::numeric
+                 else 0 end
+          from upd
+         where s.appspace_id = upd.appspace_id and s.referrer_id = upd.referrer_id
+      ), ev as (
+        insert into events (appspace_id, type, data)
+        select appspace_id, 'referral.completed', jsonb_build_object(
+          'referral_code', code, 'referrer_id', referrer_id,
+          'referred_user_id', referred_user_id, 'milestone', milestone)
+        from upd
+      )
+      select f.open, f.self_referral, f.already_referred, f.reverse_referral, f.same_ip, f.same_device,
+             (select row_to_json(c) from (select ${referralColumns("upd")} from upd) c) as completed
+      from flags f`);
+    const [row] = rowsOf<AbuseFlags & { open: boolean; completed: ReferralRow | null }>(result);
+    if (!row) return undefined;
+    const { open, completed, ...flags } = row;
+    return { open, completed, flags };
+  } catch (error) {
+    if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) {
+      // Another code was just completed for this referee.
+      return { open: true, completed: null, flags: { ...NO_FLAGS, already_referred: true } };
+    }
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// reward claims
+
+export type RewardSide = "referrer" | "referee";
+
+const CLAIM_COLUMNS: Record<RewardSide, { flag: SQL; at: SQL; event: string }> = {
+  referrer: { flag: sql.raw("reward_claimed"), at: sql.raw("reward_claimed_at"), event: "referral.reward_claimed" },
+  referee: {
+    flag: sql.raw("referee_reward_claimed"),
+    at: sql.raw("referee_reward_claimed_at"),
+    event: "referral.referee_reward_claimed",
+  },
+};
+
+/** Claims one side's reward: the conditional UPDATE lets exactly one caller flip the flag. */
+export async function claimReward(
+  db: Db,
+  p: { appspaceId: string; code: string; side: RewardSide },
+): Promise<{ status: string; claimed: boolean } | undefined> {
+  const c = CLAIM_COLUMNS[p.side];
+  const result = await db.execute(sql`
+    with r as (
+      select id, status from referrals where appspace_id = ${p.appspaceId}::uuid and code = ${p.code}::text
+    ), upd as (
+      update referrals set ${c.flag} = true, ${c.at} = now()
+       where id = (select id from r) and status = 'completed' and not ${c.flag}
+      returning appspace_id, code, referrer_id, referred_user_id
+    ), ev as (
+      insert into events (appspace_id, type, data)
+      select appspace_id, ${c.event}::text, jsonb_build_object(
+        'referral_code', code, 'referrer_id', referrer_id, 'referred_user_id', referred_user_id)
+      from upd
+    )
+    select r.status, exists (select 1 from upd) as claimed from r`);
+  return rowsOf<{ status: string; claimed: boolean }>(result)[0];
+}

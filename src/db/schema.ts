@@ -1,0 +1,147 @@
+import { sql } from "drizzle-orm";
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+const createdAt = () => timestamp({ withTimezone: true, mode: "string" }).notNull().defaultNow();
+
+/** A tenant: its settings, domains and API keys. */
+export const appspaces = pgTable("appspaces", {
+  id: uuid().primaryKey().defaultRandom(),
+  name: text().notNull(),
+  domains: jsonb().$type<string[]>().notNull().default([]),
+  /** Normalised settings (every key present, defaults applied); see src/appspaces/settings.ts. */
+  settings: jsonb().$type<Record<string, unknown>>().notNull(),
+  createdAt: createdAt(),
+  updatedAt: createdAt(),
+});
+
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+    type: text({ enum: ["publishable", "secret"] }).notNull(),
+    /** SHA-256 of the whole key (hex). The plaintext is shown once and never stored. */
+    keyHash: text().notNull(),
+    /** The first characters of the key, to recognise it in listings. */
+    start: text().notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamp({ withTimezone: true, mode: "string" }),
+  },
+  (t) => [
+    uniqueIndex("api_keys_key_hash_idx").on(t.keyHash),
+    index("api_keys_appspace_idx").on(t.appspaceId),
+    check("api_keys_type_check", sql`${t.type} in ('publishable', 'secret')`),
+  ],
+);
+
+export const referrals = pgTable(
+  "referrals",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+    code: text().notNull(),
+    referrerId: text().notNull(),
+    referrerName: text(),
+    referredUserId: text(),
+    referredUserName: text(),
+    /**
+     * Stored status: pending | completed | expired. A pending row past `expires_at` *reads* as
+     * expired everywhere (lazy expiration); the create path also persists that state so the
+     * one-pending-per-user index below holds.
+     */
+    status: text({ enum: ["pending", "completed", "expired"] })
+      .notNull()
+      .default("pending"),
+    milestone: text().notNull().default("pending"),
+    milestoneHistory: jsonb().$type<{ milestone: string; timestamp: string }[]>().notNull(),
+    metadata: jsonb().$type<Record<string, unknown>>(),
+    /** Keyed hashes (HMAC-SHA256 with IP_HASH_SECRET); raw IPs are never stored. */
+    referrerIpHash: text(),
+    referrerDeviceId: text(),
+    referredIpHash: text(),
+    referredDeviceId: text(),
+    rewardType: text(),
+    rewardValue: text(),
+    refereeRewardType: text(),
+    refereeRewardValue: text(),
+    rewardClaimed: boolean().notNull().default(false),
+    rewardClaimedAt: timestamp({ withTimezone: true, mode: "string" }),
+    refereeRewardClaimed: boolean().notNull().default(false),
+    refereeRewardClaimedAt: timestamp({ withTimezone: true, mode: "string" }),
+    createdAt: createdAt(),
+    completedAt: timestamp({ withTimezone: true, mode: "string" }),
+    /** created_at + the appspace's expiration_days at creation time. */
+    expiresAt: timestamp({ withTimezone: true, mode: "string" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("referrals_code_idx").on(t.code),
+    // At most one open (pending) referral per user: dedupe is an invariant, not a hope.
+    uniqueIndex("referrals_one_pending_per_user_idx")
+      .on(t.appspaceId, t.referrerId)
+      .where(sql`${t.status} = 'pending'`),
+    // A referee is referred at most once per appspace (abuse rule `already_referred`).
+    uniqueIndex("referrals_one_completion_per_referee_idx")
+      .on(t.appspaceId, t.referredUserId)
+      .where(sql`${t.status} = 'completed'`),
+    index("referrals_by_user_idx").on(t.appspaceId, t.referrerId, t.createdAt.desc()),
+    check("referrals_status_check", sql`${t.status} in ('pending', 'completed', 'expired')`),
+  ],
+);
+
+/**
+ * Per-referrer counters, maintained in the same statement as each referral change, so the
+ * leaderboard reads the top N from an index instead of aggregating every referral.
+ */
+export const referrerStats = pgTable(
+  "referrer_stats",
+  {
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+    referrerId: text().notNull(),
+    referrerName: text(),
+    total: integer().notNull().default(0),
+    completed: integer().notNull().default(0),
+    totalRewardValue: numeric().notNull().default("0"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.appspaceId, t.referrerId] }),
+    index("referrer_stats_rank_idx").on(t.appspaceId, t.completed.desc(), t.referrerId),
+  ],
+);
+
+/** Transactional outbox: every state change writes its event here in the same statement. */
+export const events = pgTable(
+  "events",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+    type: text().notNull(),
+    data: jsonb().$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    dispatchedAt: timestamp({ withTimezone: true, mode: "string" }),
+  },
+  (t) => [
+    index("events_undispatched_idx").on(t.createdAt).where(sql`${t.dispatchedAt} is null`),
+    index("events_appspace_idx").on(t.appspaceId, t.createdAt),
+  ],
+);

@@ -1,0 +1,14 @@
+import { randomString } from "../lib/crypto";
+
+/**
+ * Referral codes: 10 characters from 32 unambiguous symbols (no 0/O, 1/I), 50 bits from
+ * cryptographically random bytes. 256 is a multiple of 32, so no byte is ever rejected and the
+ * draw is exactly uniform. Uniqueness is the database's job (unique index; create retries).
+ */
+export const CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+export const CODE_LENGTH = 10;
+
+export const generateReferralCode = () => randomString(CODE_ALPHABET, CODE_LENGTH);
+
+/** Codes are case-insensitive on input (people type them); stored upper-case. */
+export const normalizeCode = (code: string) => code.trim().toUpperCase();

@@ -1,0 +1,63 @@
+import { z } from "@hono/zod-openapi";
+import { domainsSchema } from "../../appspaces/domains";
+import { settingsPatchSchema, settingsSchema } from "../../appspaces/settings";
+
+export const IdParam = z.object({
+  id: z.uuid("must be a UUID").openapi({ param: { name: "id", in: "path" }, example: "0b9f7c1e-8a51-4a55-9a3c-2b5a0c1f9e11" }),
+});
+
+export const CreateAppspaceBody = z
+  .object({
+    name: z.string().trim().min(1).max(200).openapi({ example: "My App" }),
+    domains: domainsSchema.optional().openapi({ example: ["links.example.com"] }),
+    settings: settingsSchema.optional(),
+  })
+  .openapi("CreateAppspaceRequest");
+
+export const UpdateAppspaceBody = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    domains: domainsSchema.optional(),
+    settings: settingsPatchSchema.optional(),
+  })
+  .openapi("UpdateAppspaceRequest");
+
+export const Appspace = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    domains: z.array(z.string()),
+    settings: settingsSchema,
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Appspace");
+
+export const CreatedAppspace = Appspace.extend({
+  publishable_key: z.string().openapi({ description: "Shown only once." }),
+  secret_key: z.string().openapi({ description: "Shown only once." }),
+}).openapi("CreatedAppspace");
+
+export const AppspaceList = z.object({ appspaces: z.array(Appspace) }).openapi("AppspaceList");
+
+export const CreateKeyBody = z
+  .object({ type: z.enum(["publishable", "secret"]) })
+  .openapi("CreateKeyRequest");
+
+export const CreatedKey = z
+  .object({ id: z.string(), key: z.string().openapi({ description: "Shown only once." }), type: z.enum(["publishable", "secret"]) })
+  .openapi("CreatedKey");
+
+export const KeyInfo = z
+  .object({
+    id: z.string(),
+    type: z.enum(["publishable", "secret"]),
+    start: z.string(),
+    created_at: z.string(),
+    revoked_at: z.string().nullable(),
+  })
+  .openapi("ApiKey");
+
+export const KeyList = z.object({ keys: z.array(KeyInfo) }).openapi("ApiKeyList");
+
+export const RevokedKey = z.object({ id: z.string(), revoked_at: z.string().nullable() }).openapi("RevokedKey");

@@ -1,0 +1,18 @@
+import { createRouter } from "../../lib/router";
+import { adminAuth } from "../../middleware/auth";
+import * as handlers from "./admin.handlers";
+import * as routes from "./admin.routes";
+
+/** `/v1/admin/*` — tenants and keys, behind ADMIN_TOKEN. */
+export const adminRouter = createRouter();
+
+adminRouter.use("*", adminAuth());
+
+adminRouter
+  .openapi(routes.createAppspace, handlers.createAppspace)
+  .openapi(routes.listAppspaces, handlers.listAppspaces)
+  .openapi(routes.getAppspace, handlers.getAppspace)
+  .openapi(routes.updateAppspace, handlers.updateAppspace)
+  .openapi(routes.createKey, handlers.createKey)
+  .openapi(routes.listKeys, handlers.listKeys)
+  .openapi(routes.revokeKey, handlers.revokeKey);

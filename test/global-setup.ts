@@ -1,0 +1,46 @@
+import { resolve } from "node:path";
+import type { TestProject } from "vitest/node";
+import { type Gateway, startGateway } from "../scripts/gateway";
+
+/**
+ * Starts the Neon-protocol gateway for the whole run: in-memory PGlite by default, the real
+ * PostgreSQL in DATABASE_URL when set (CI; the concurrency tests only mean something there).
+ * The Worker under test reaches it through the NEON_LOCAL_ENDPOINT binding.
+ */
+declare module "vitest" {
+  export interface ProvidedContext {
+    gatewayUrl: string;
+    databaseBackend: "pglite" | "postgres";
+  }
+}
+
+function candidatePorts(): number[] {
+  // Loopback ports below 32768 (the ephemeral range is crowded on shared machines).
+  const base = 20000 + (process.pid % 5000) * 2;
+  return [base, base + 1, ...Array.from({ length: 8 }, () => 20000 + Math.floor(Math.random() * 10000))];
+}
+
+export default async function setup(project: TestProject) {
+  let gateway: Gateway | undefined;
+  let lastError: unknown;
+  for (const port of candidatePorts()) {
+    try {
+      gateway = await startGateway({
+        port,
+        databaseUrl: process.env.DATABASE_URL || undefined,
+        migrationsFolder: resolve(import.meta.dirname, "../drizzle"),
+      });
+      break;
+    } catch (error) {
+      lastError = error;
+      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    }
+  }
+  if (!gateway) throw lastError;
+  project.provide("gatewayUrl", `http://127.0.0.1:${gateway.port}/sql`);
+  project.provide("databaseBackend", gateway.backend);
+  console.log(`[tests] database: ${gateway.backend} via gateway on port ${gateway.port}`);
+  return async () => {
+    await gateway?.close();
+  };
+}
