@@ -95,12 +95,7 @@ function beginStatement(headers: IncomingMessage["headers"]): string {
   const level = ISOLATION[String(headers["neon-batch-isolation-level"] ?? "")];
   const readOnly = headers["neon-batch-read-only"] === "true";
   const deferrable = headers["neon-batch-deferrable"] === "true";
-  return [
-    "BEGIN",
-    level ? `ISOLATION LEVEL ${level}` : "",
-    readOnly ? "READ ONLY" : "",
-    deferrable ? "DEFERRABLE" : "",
-  ]
+  return ["BEGIN", level ? `ISOLATION LEVEL ${level}` : "", readOnly ? "READ ONLY" : "", deferrable ? "DEFERRABLE" : ""]
     .filter(Boolean)
     .join(" ");
 }
@@ -120,9 +115,7 @@ async function postgresBackend(connectionString: string): Promise<Backend> {
     command: r.command,
   });
   const exec = (client: pg.Pool | pg.PoolClient, q: SqlQuery) =>
-    client
-      .query<unknown[]>({ text: q.query, values: q.params ?? [], rowMode: "array" })
-      .then(toResult);
+    client.query<unknown[]>({ text: q.query, values: q.params ?? [], rowMode: "array" }).then(toResult);
   return {
     name: "postgres",
     run: (q) => exec(pool, q),

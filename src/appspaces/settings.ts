@@ -41,9 +41,9 @@ export type Settings = z.output<typeof settingsSchema>;
 /** A PATCH: the same rules, nothing defaulted, so absent keys keep their stored value. */
 export const settingsPatchSchema = z
   .strictObject(
-    Object.fromEntries(
-      Object.entries(settingsShape).map(([k, v]) => [k, v.removeDefault().optional()]),
-    ) as { [K in keyof typeof settingsShape]: z.ZodOptional<ReturnType<(typeof settingsShape)[K]["removeDefault"]>> },
+    Object.fromEntries(Object.entries(settingsShape).map(([k, v]) => [k, v.removeDefault().optional()])) as {
+      [K in keyof typeof settingsShape]: z.ZodOptional<ReturnType<(typeof settingsShape)[K]["removeDefault"]>>;
+    },
   )
   .openapi("AppspaceSettingsPatch");
 

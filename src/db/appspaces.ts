@@ -40,9 +40,7 @@ export async function createAppspace(
       .insert(appspaces)
       .values({ id, name: p.name, domains: p.domains, settings: p.settings })
       .returning(appspaceColumns),
-    db.insert(apiKeys).values(
-      p.keys.map((k) => ({ appspaceId: id, type: k.type, keyHash: k.hash, start: k.start })),
-    ),
+    db.insert(apiKeys).values(p.keys.map((k) => ({ appspaceId: id, type: k.type, keyHash: k.hash, start: k.start }))),
   ]);
   const row = created[0];
   if (!row) throw new Error("appspace insert returned no row");

@@ -21,19 +21,22 @@ const historyEntry = (milestone: string) =>
   sql`jsonb_build_array(jsonb_build_object('milestone', ${milestone}::text, 'timestamp', ${NOW_ISO}))`;
 
 /** The columns every referral response is built from, read from relation `t`. */
-const referralColumns = (t: string) => sql.join(
-  [
-    sql.raw(`${t}.id, ${t}.code, ${t}.referrer_id, ${t}.referrer_name, ${t}.referred_user_id, ${t}.referred_user_name`),
-    sql`${effectiveStatus(t)} as status`,
-    sql.raw(`${t}.milestone, ${t}.milestone_history, ${t}.metadata`),
-    sql.raw(`${t}.reward_type, ${t}.reward_value, ${t}.reward_claimed`),
-    sql.raw(`${t}.referee_reward_type, ${t}.referee_reward_value, ${t}.referee_reward_claimed`),
-    sql`${iso(sql.raw(`${t}.created_at`))} as created_at`,
-    sql`${iso(sql.raw(`${t}.completed_at`))} as completed_at`,
-    sql`${iso(sql.raw(`${t}.expires_at`))} as expires_at`,
-  ],
-  sql`, `,
-);
+const referralColumns = (t: string) =>
+  sql.join(
+    [
+      sql.raw(
+        `${t}.id, ${t}.code, ${t}.referrer_id, ${t}.referrer_name, ${t}.referred_user_id, ${t}.referred_user_name`,
+      ),
+      sql`${effectiveStatus(t)} as status`,
+      sql.raw(`${t}.milestone, ${t}.milestone_history, ${t}.metadata`),
+      sql.raw(`${t}.reward_type, ${t}.reward_value, ${t}.reward_claimed`),
+      sql.raw(`${t}.referee_reward_type, ${t}.referee_reward_value, ${t}.referee_reward_claimed`),
+      sql`${iso(sql.raw(`${t}.created_at`))} as created_at`,
+      sql`${iso(sql.raw(`${t}.completed_at`))} as completed_at`,
+      sql`${iso(sql.raw(`${t}.expires_at`))} as expires_at`,
+    ],
+    sql`, `,
+  );
 
 export interface ReferralRow {
   id: string;
@@ -211,7 +214,10 @@ export async function advanceMilestone(
   p: { appspaceId: string; code: string; milestone: string; allowedFrom: string[] | null },
 ): Promise<ReferralRow | undefined> {
   const from = p.allowedFrom
-    ? sql`and milestone in (${sql.join(p.allowedFrom.map((m) => sql`${m}::text`), sql`, `)})`
+    ? sql`and milestone in (${sql.join(
+        p.allowedFrom.map((m) => sql`${m}::text`),
+        sql`, `,
+      )})`
     : sql``;
   const result = await db.execute(sql`
     with upd as (

@@ -10,13 +10,9 @@ export async function sha256Hex(value: string): Promise<string> {
 
 /** Keyed hash (HMAC-SHA256, hex) — how IPs are stored: comparable, never reversible. */
 export async function hmacHex(secret: string, value: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
   return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(value)));
 }
 
@@ -38,7 +34,8 @@ export function randomString(alphabet: string, length: number): string {
   const limit = 256 - (256 % alphabet.length);
   let out = "";
   while (out.length < length) {
-    const bytes = crypto.getRandomValues(new Uint8Array(length * 2));
+    // getRandomValues takes at most 64 KiB per call.
+    const bytes = crypto.getRandomValues(new Uint8Array(Math.min(65_536, (length - out.length) * 2)));
     for (const byte of bytes) {
       if (byte >= limit) continue;
       out += alphabet[byte % alphabet.length];

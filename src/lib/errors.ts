@@ -16,13 +16,11 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (message: string, extra?: Record<string, unknown>) =>
-  new ApiError(400, message, extra);
+export const badRequest = (message: string, extra?: Record<string, unknown>) => new ApiError(400, message, extra);
 export const unauthorized = (message: string) => new ApiError(401, message);
 export const forbidden = (message: string) => new ApiError(403, message);
 export const notFound = (message: string) => new ApiError(404, message);
-export const conflict = (message: string, extra?: Record<string, unknown>) =>
-  new ApiError(409, message, extra);
+export const conflict = (message: string, extra?: Record<string, unknown>) => new ApiError(409, message, extra);
 
 /** Postgres error codes the data layer maps to domain outcomes. */
 export const PG_UNIQUE_VIOLATION = "23505";

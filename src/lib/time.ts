@@ -6,6 +6,6 @@ export function pgTimestampToIso(value: string): string {
   const m = value.match(/^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?([+-]\d{2})(?::?(\d{2}))?$/);
   if (!m) return new Date(value).toISOString();
   const [, date, time, fraction = "", offsetHours, offsetMinutes = "00"] = m;
-  const ms = fraction.slice(0, 4).padEnd(4, "0");
-  return new Date(`${date}T${time}${ms === ".000" ? ".000" : ms}${offsetHours}:${offsetMinutes}`).toISOString();
+  const ms = (fraction || ".").slice(0, 4).padEnd(4, "0");
+  return new Date(`${date}T${time}${ms}${offsetHours}:${offsetMinutes}`).toISOString();
 }

@@ -3,7 +3,10 @@ import type { z } from "@hono/zod-openapi";
 type Issue = z.core.$ZodIssue;
 
 function fieldName(path: PropertyKey[]): string {
-  return path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
+  return path
+    .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+    .join(".")
+    .replace(/\.\[/g, "[");
 }
 
 /**

@@ -33,9 +33,7 @@ export type CompletionOutcome<T> =
   | { kind: "abuse"; reason: AbuseReason }
   | { kind: "completed"; referral: T };
 
-export function completionOutcome<T>(
-  observed: CompletionObservation<T> | undefined,
-): CompletionOutcome<T> {
+export function completionOutcome<T>(observed: CompletionObservation<T> | undefined): CompletionOutcome<T> {
   if (!observed) return { kind: "not_found" };
   if (observed.completed) return { kind: "completed", referral: observed.completed };
   if (!observed.open) return { kind: "closed" };
@@ -70,9 +68,7 @@ export function planMilestone(
 
 export type ClaimOutcome = "claimed" | "not_completed" | "already_claimed";
 
-export function claimOutcome(
-  observed: { status: string; claimed: boolean } | undefined,
-): ClaimOutcome {
-  if (!observed || observed.status !== "completed") return "not_completed";
+export function claimOutcome(observed: { status: string; claimed: boolean } | undefined): ClaimOutcome {
+  if (observed?.status !== "completed") return "not_completed";
   return observed.claimed ? "claimed" : "already_claimed";
 }

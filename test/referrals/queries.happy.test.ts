@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { call, createAppspace, createReferral, type TestAppspace, uniqueUser } from "../support/api";
 
 const complete = (space: TestAppspace, code: string, referee = uniqueUser("friend")) =>
-  call("POST", "/v1/api/referral/complete", { key: space.sk, body: { referral_code: code, referred_user_id: referee } });
+  call("POST", "/v1/api/referral/complete", {
+    key: space.sk,
+    body: { referral_code: code, referred_user_id: referee },
+  });
 
 interface ListBody {
   referrals: { referral_code: string; status: string; referred_user_id: string | null; milestone_history: unknown[] }[];

@@ -29,9 +29,7 @@ export async function call<T = Record<string, unknown>>(
     headers["content-type"] ??= "application/json";
     body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
   }
-  const response = await exports.default.fetch(
-    new Request(`https://api.test${path}`, { method, headers, body }),
-  );
+  const response = await exports.default.fetch(new Request(`https://api.test${path}`, { method, headers, body }));
   const text = await response.text();
   let parsed: unknown = text;
   try {
@@ -61,7 +59,11 @@ export async function createAppspace(
   const res = await admin<{ id: string; publishable_key: string; secret_key: string; domains: string[] }>(
     "POST",
     "/appspaces",
-    { name: options.name ?? `test-${++counter}-${crypto.randomUUID()}`, domains: options.domains, settings: options.settings },
+    {
+      name: options.name ?? `test-${++counter}-${crypto.randomUUID()}`,
+      domains: options.domains,
+      settings: options.settings,
+    },
   );
   if (res.status !== 201) throw new Error(`createAppspace: ${res.status} ${JSON.stringify(res.body)}`);
   return { id: res.body.id, pk: res.body.publishable_key, sk: res.body.secret_key, domains: res.body.domains };

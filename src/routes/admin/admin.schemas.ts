@@ -3,7 +3,9 @@ import { domainsSchema } from "../../appspaces/domains";
 import { settingsPatchSchema, settingsSchema } from "../../appspaces/settings";
 
 export const IdParam = z.object({
-  id: z.uuid("must be a UUID").openapi({ param: { name: "id", in: "path" }, example: "0b9f7c1e-8a51-4a55-9a3c-2b5a0c1f9e11" }),
+  id: z
+    .uuid("must be a UUID")
+    .openapi({ param: { name: "id", in: "path" }, example: "0b9f7c1e-8a51-4a55-9a3c-2b5a0c1f9e11" }),
 });
 
 export const CreateAppspaceBody = z
@@ -40,12 +42,14 @@ export const CreatedAppspace = Appspace.extend({
 
 export const AppspaceList = z.object({ appspaces: z.array(Appspace) }).openapi("AppspaceList");
 
-export const CreateKeyBody = z
-  .object({ type: z.enum(["publishable", "secret"]) })
-  .openapi("CreateKeyRequest");
+export const CreateKeyBody = z.object({ type: z.enum(["publishable", "secret"]) }).openapi("CreateKeyRequest");
 
 export const CreatedKey = z
-  .object({ id: z.string(), key: z.string().openapi({ description: "Shown only once." }), type: z.enum(["publishable", "secret"]) })
+  .object({
+    id: z.string(),
+    key: z.string().openapi({ description: "Shown only once." }),
+    type: z.enum(["publishable", "secret"]),
+  })
   .openapi("CreatedKey");
 
 export const KeyInfo = z

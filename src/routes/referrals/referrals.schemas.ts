@@ -8,10 +8,7 @@ const optionalName = z.string().trim().max(200).nullish();
 const ipAddress = z
   .string()
   .trim()
-  .refine(
-    (v) => z.ipv4().safeParse(v).success || z.ipv6().safeParse(v).success,
-    "must be an IPv4 or IPv6 address",
-  );
+  .refine((v) => z.ipv4().safeParse(v).success || z.ipv6().safeParse(v).success, "must be an IPv4 or IPv6 address");
 
 const deviceId = z.string().trim().min(1).max(256);
 
