@@ -4,3 +4,10 @@ declare namespace Cloudflare {
     DATABASE_BACKEND: string;
   }
 }
+
+declare namespace Cloudflare {
+  interface GlobalProps {
+    /** Types `exports.default` from "cloudflare:workers" in tests. */
+    mainModule: typeof import("../src/index");
+  }
+}
