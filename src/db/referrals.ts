@@ -163,16 +163,35 @@ const statusFilter: Record<StatusFilter, SQL> = {
   expired: sql.raw(`(r.status = 'expired' or (r.status = 'pending' and r.expires_at <= now()))`),
 };
 
+const statusTotal: Record<StatusFilter | "all", SQL> = {
+  all: sql.raw("s.total"),
+  pending: sql.raw("s.pending"),
+  completed: sql.raw("s.completed"),
+  expired: sql.raw("s.total - s.completed - s.pending"),
+};
+
 export async function listReferralsByUser(
   db: Db,
   p: { appspaceId: string; referrerId: string; status?: StatusFilter; limit: number },
 ): Promise<{ referrals: ReferralRow[]; total: number }> {
+  // The total comes from the maintained counters (total, completed; live pending is at most one
+  // row by the unique index; expired is the rest), not from counting the user's rows, and the
+  // order matches referrals_by_user_idx (DESC NULLS LAST), so only `limit` rows are read.
+  const total = statusTotal[p.status ?? "all"];
   const result = await db.execute(sql`
-    select ${referralColumns("r")}, count(*) over ()::int as total
+    with s as (
+      select s.total, s.completed,
+             (select count(*)::int from referrals p
+               where p.appspace_id = s.appspace_id and p.referrer_id = s.referrer_id
+                 and p.status = 'pending' and p.expires_at > now()) as pending
+      from referrer_stats s
+      where s.appspace_id = ${p.appspaceId}::uuid and s.referrer_id = ${p.referrerId}::text
+    )
+    select ${referralColumns("r")}, (select ${total} from s)::int as total
     from referrals r
     where r.appspace_id = ${p.appspaceId}::uuid and r.referrer_id = ${p.referrerId}::text
       ${p.status ? sql`and ${statusFilter[p.status]}` : sql``}
-    order by r.created_at desc, r.id
+    order by r.created_at desc nulls last, r.id
     limit ${p.limit}::int`);
   const rows = rowsOf<ReferralRow & { total: number }>(result);
   return { referrals: rows, total: rows[0]?.total ?? 0 };
@@ -201,7 +220,7 @@ export async function leaderboard(db: Db, appspaceId: string, limit: number): Pr
            s.total_reward_value::text as total_reward_value
     from referrer_stats s
     where s.appspace_id = ${appspaceId}::uuid
-    order by s.completed desc, s.referrer_id
+    order by s.completed desc nulls last, s.referrer_id
     limit ${limit}::int`);
   return rowsOf<LeaderboardRow>(result);
 }

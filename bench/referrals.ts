@@ -1,0 +1,453 @@
+/**
+ * Referral read scaling: leaderboard and by-user p50 with 10k vs 1M referrals per appspace.
+ *
+ * Requirement: by-user (limit default 50, max 200, optional status) and leaderboard (limit default
+ * 25, max 100) stay fast as data grows; p50 at 1M must be at most 2x p50 at 10k.
+ *
+ * What runs: the real query functions of src/db/referrals.ts through getDb(), i.e. the Worker's
+ * code path (drizzle-orm/neon-http -> Neon HTTP driver -> scripts/gateway.ts -> PostgreSQL).
+ * Two appspaces are seeded in one database (10k and 1M referrals) and measured side by side,
+ * their calls interleaved so machine noise hits both equally. See bench/README.md.
+ *
+ *   npm run bench:referrals                      (starts and stops a throwaway PostgreSQL)
+ *   DATABASE_URL=postgres://… npm run bench:referrals   (uses that database; bench rows removed after)
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { neonConfig } from "@neondatabase/serverless";
+import pg from "pg";
+import { type Gateway, startGateway } from "../scripts/gateway";
+import { type Db, getDb } from "../src/db/client";
+import { leaderboard, listReferralsByUser, type StatusFilter } from "../src/db/referrals";
+
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
+const MAX_RATIO = 2;
+const REFERRALS_PER_REFERRER = 10;
+const SIZES = [
+  { label: "10k", n: 10_000, tag: "S" },
+  { label: "1M", n: 1_000_000, tag: "L" },
+] as const;
+type SizeLabel = (typeof SIZES)[number]["label"];
+
+const log = (line: string) => console.log(line);
+const ms = (t: number) => `${t.toFixed(2)} ms`;
+const randomPort = (base: number) => base + Math.floor(Math.random() * 4000);
+
+// ---------------------------------------------------------------------------------------------
+// cleanup: everything started here is stopped on exit, error or signal
+
+const cleanups: (() => Promise<void> | void)[] = [];
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const step of cleanups.reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        console.error("cleanup:", error instanceof Error ? error.message : error);
+      }
+    }
+  })();
+  return cleaning;
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    console.error(`\n${signal}: cleaning up`);
+    void cleanup().then(() => process.exit(130));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// database + gateway
+
+function startThrowawayPostgres(): string {
+  const script = resolve("scripts/pg-throwaway.sh");
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const dir = mkdtempSync(join(tmpdir(), "edgeref-bench-pg-"));
+    const port = randomPort(26000);
+    try {
+      const out = execFileSync(script, ["start", dir, String(port)], { encoding: "utf8" });
+      const url = out.trim().split("\n").pop() ?? "";
+      cleanups.push(() => {
+        log(`stopping throwaway PostgreSQL (${dir})`);
+        execFileSync(script, ["stop", dir], { stdio: "inherit" });
+      });
+      log(`throwaway PostgreSQL on 127.0.0.1:${port} (${dir})`);
+      return url;
+    } catch (error) {
+      lastError = error;
+      execFileSync(script, ["stop", dir], { stdio: "ignore" });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  throw new Error(`could not start a throwaway PostgreSQL: ${String(lastError)}`);
+}
+
+async function startGatewayOnFreePort(databaseUrl: string): Promise<Gateway> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 8; attempt++) {
+    try {
+      const gateway = await startGateway({
+        port: randomPort(22000),
+        databaseUrl,
+        migrationsFolder: resolve("drizzle"),
+        log,
+      });
+      cleanups.push(() => gateway.close());
+      return gateway;
+    } catch (error) {
+      lastError = error;
+      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    }
+  }
+  throw lastError;
+}
+
+// ---------------------------------------------------------------------------------------------
+// seeding (plain SQL over `pg`: one INSERT … SELECT per appspace)
+
+/** Deterministic uniform [0, 1) per row and salt: reproducible data without random(). */
+const uniform = (salt: number) => `((hashint8extended(g.i, ${salt}) & 9007199254740991)::float8 / 9007199254740992)`;
+
+/**
+ * A unique, valid-looking 10-character code: the appspace tag, then 9 symbols of the code
+ * alphabet spelling i * (odd constant) mod 2^45, a bijection, so codes never collide.
+ */
+function codeExpression(tag: string): string {
+  const x = "((g.i * 11400714819) & 35184372088831)";
+  const symbols = Array.from(
+    { length: 9 },
+    (_, k) => `substr('ABCDEFGHJKLMNPQRSTUVWXYZ23456789', ((${x} >> ${5 * k}) & 31)::int + 1, 1)`,
+  );
+  return [`'${tag}'`, ...symbols].join(" || ");
+}
+
+const isoText = (expr: string) => `to_char(${expr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * N referrals from N/10 referrers, shaped like a live appspace:
+ * - rows N-R+1..N (R = referrers) are each referrer's latest referral, created in the last 40
+ *   days: 70% still `pending` (so a quarter of those read as lazily expired), 30% completed. At
+ *   most one pending row per referrer, as the partial unique index demands.
+ * - rows 1..N-R, created over the year before, belong to referrer floor(R * u^2): a power law
+ *   (referrer 0 is the heaviest, the median referrer has ~7 referrals); 40% completed, 60% expired.
+ * - physical order follows created_at, as it would in production.
+ * - completed rows have a unique referred_user_id (one completion per referee) and a numeric reward.
+ */
+function seedSql(tag: string): string {
+  return `
+    with p as (select $2::int as n, ($2::int / ${REFERRALS_PER_REFERRER}) as nr)
+    insert into referrals (appspace_id, code, referrer_id, referrer_name, referred_user_id, referred_user_name,
+                           status, milestone, milestone_history, metadata,
+                           referrer_ip_hash, referrer_device_id, referred_ip_hash, referred_device_id,
+                           reward_type, reward_value, referee_reward_type, referee_reward_value,
+                           reward_claimed, reward_claimed_at, created_at, completed_at, expires_at)
+    select $1::uuid, code, 'ref-' || r, 'Referrer ' || r,
+           case when st = 'completed' then 'usr-' || i end,
+           case when st = 'completed' then 'Friend ' || i end,
+           st, case when st = 'completed' then 'completed' else 'pending' end,
+           case when st = 'completed'
+             then jsonb_build_array(jsonb_build_object('milestone', 'pending', 'timestamp', ${isoText("created")}),
+                                    jsonb_build_object('milestone', 'completed', 'timestamp', ${isoText("done")}))
+             else jsonb_build_array(jsonb_build_object('milestone', 'pending', 'timestamp', ${isoText("created")}))
+           end,
+           case when u_meta < 0.5 then jsonb_build_object('campaign', 'c' || (i % 7), 'source', 'share-sheet') end,
+           md5('ip' || r) || md5('ip2' || r), md5('dev' || r),
+           case when st = 'completed' then md5('rip' || i) || md5('rip2' || i) end,
+           case when st = 'completed' then md5('rdev' || i) end,
+           case when st = 'completed' then 'credit' end,
+           case when st = 'completed' then ((1 + i % 4) * 5)::text end,
+           case when st = 'completed' then 'discount' end,
+           case when st = 'completed' then '10' end,
+           st = 'completed' and u_meta < 0.3,
+           case when st = 'completed' and u_meta < 0.3 then done end,
+           created,
+           case when st = 'completed' then done end,
+           created + interval '30 days'
+    from (
+      select g.i, g.tail, g.r, g.created, g.u_meta,
+             case when g.tail then (case when g.u_status < 0.7 then 'pending' else 'completed' end)
+                  else (case when g.u_status < 0.4 then 'completed' else 'expired' end) end as st,
+             g.created + least(interval '7 days', (now() - g.created) / 2) * g.u_done as done,
+             ${codeExpression(tag)} as code
+      from (
+        select g.i, g.i > p.n - p.nr as tail,
+               case when g.i > p.n - p.nr then g.i - (p.n - p.nr) - 1
+                    else least(p.nr - 1, floor(p.nr * power(${uniform(1)}, 2))::int) end as r,
+               case when g.i > p.n - p.nr
+                    then now() - interval '40 days' * (1 - (g.i - (p.n - p.nr))::float8 / p.nr)
+                    else now() - interval '400 days' + interval '360 days' * (g.i::float8 / (p.n - p.nr)) end
+                 as created,
+               ${uniform(2)} as u_status, ${uniform(3)} as u_done, ${uniform(4)} as u_meta
+        from p, generate_series(1::bigint, p.n::bigint) as g(i)
+      ) g
+    ) g`;
+}
+
+const statsSql = `
+  insert into referrer_stats (appspace_id, referrer_id, referrer_name, total, completed, total_reward_value)
+  select appspace_id, referrer_id, max(referrer_name), count(*)::int,
+         (count(*) filter (where status = 'completed'))::int,
+         coalesce(sum(reward_value::numeric) filter (where status = 'completed'), 0)
+  from referrals where appspace_id = $1::uuid
+  group by appspace_id, referrer_id`;
+
+interface Tenant {
+  label: SizeLabel;
+  n: number;
+  appspaceId: string;
+  heaviest: { id: string; total: number; completed: number };
+  typical: { id: string; total: number };
+}
+
+async function seed(client: pg.Client): Promise<Tenant[]> {
+  await client.query("set synchronous_commit = off");
+  const tenants: Tenant[] = [];
+  for (const size of SIZES) {
+    const started = performance.now();
+    const {
+      rows: [space],
+    } = await client.query<{ id: string }>(
+      "insert into appspaces (name, settings) values ($1, '{}'::jsonb) returning id",
+      [`bench-referrals-${size.label}-${Date.now()}`],
+    );
+    if (!space) throw new Error("appspace insert returned nothing");
+    cleanups.push(async () => {
+      if (!process.env.DATABASE_URL || process.env.BENCH_KEEP === "1") return;
+      log(`removing bench appspace ${size.label} from DATABASE_URL`);
+      await client.query("delete from appspaces where id = $1", [space.id]);
+    });
+    await client.query(seedSql(size.tag), [space.id, size.n]);
+    await client.query(statsSql, [space.id]);
+    const {
+      rows: [heaviest],
+    } = await client.query<{ id: string; total: number; completed: number }>(
+      `select referrer_id as id, total, completed from referrer_stats
+       where appspace_id = $1 order by total desc, referrer_id limit 1`,
+      [space.id],
+    );
+    // The typical referrer: one with the median number of referrals.
+    const {
+      rows: [typical],
+    } = await client.query<{ id: string; total: number }>(
+      `with m as (select percentile_disc(0.5) within group (order by total) as total
+                  from referrer_stats where appspace_id = $1)
+       select s.referrer_id as id, s.total from referrer_stats s, m
+       where s.appspace_id = $1 and s.total = m.total order by s.referrer_id limit 1`,
+      [space.id],
+    );
+    if (!heaviest || !typical) throw new Error("seeded appspace has no referrers");
+    tenants.push({ label: size.label, n: size.n, appspaceId: space.id, heaviest, typical });
+    log(
+      `seeded ${size.label}: ${size.n.toLocaleString("en-US")} referrals, ` +
+        `${(size.n / REFERRALS_PER_REFERRER).toLocaleString("en-US")} referrers ` +
+        `(heaviest ${heaviest.id}: ${heaviest.total} referrals, ${heaviest.completed} completed; ` +
+        `typical ${typical.id}: ${typical.total}) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+  }
+  const started = performance.now();
+  await client.query("vacuum (analyze) referrals, referrer_stats");
+  log(`vacuum analyze in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return tenants;
+}
+
+// ---------------------------------------------------------------------------------------------
+// measurement
+
+interface Case {
+  name: string;
+  /** Runs the real query function; returns the number of rows it answered. */
+  run(db: Db, tenant: Tenant): Promise<number>;
+  /** Rows the answer must have (sanity: the bench measures real work, not empty answers). */
+  expect(tenant: Tenant): number;
+}
+
+const byUser =
+  (who: "typical" | "heaviest", status?: StatusFilter) =>
+  async (db: Db, t: Tenant): Promise<number> => {
+    const result = await listReferralsByUser(db, {
+      appspaceId: t.appspaceId,
+      referrerId: t[who].id,
+      status,
+      limit: 50,
+    });
+    const expectedTotal = status === "completed" ? t.heaviest.completed : t[who].total;
+    if (result.total !== expectedTotal) {
+      throw new Error(`by-user ${who} ${status ?? ""} at ${t.label}: total ${result.total} != ${expectedTotal}`);
+    }
+    return result.referrals.length;
+  };
+
+const CASES: Case[] = [
+  {
+    name: "leaderboard limit 25",
+    run: async (db, t) => (await leaderboard(db, t.appspaceId, 25)).length,
+    expect: () => 25,
+  },
+  {
+    name: "leaderboard limit 100",
+    run: async (db, t) => (await leaderboard(db, t.appspaceId, 100)).length,
+    expect: () => 100,
+  },
+  { name: "by-user typical, limit 50", run: byUser("typical"), expect: (t) => Math.min(50, t.typical.total) },
+  { name: "by-user heaviest, limit 50", run: byUser("heaviest"), expect: (t) => Math.min(50, t.heaviest.total) },
+  {
+    name: "by-user heaviest, completed, limit 50",
+    run: byUser("heaviest", "completed"),
+    expect: (t) => Math.min(50, t.heaviest.completed),
+  },
+];
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
+
+async function measure(db: Db, tenants: Tenant[]) {
+  const samples = new Map<string, number[]>();
+  const key = (c: Case, t: Tenant) => `${c.name}|${t.label}`;
+  for (let i = 0; i < WARMUP + ITERATIONS; i++) {
+    for (const c of CASES) {
+      // Alternate which size goes first so neither always follows the other.
+      const order = i % 2 === 0 ? tenants : [...tenants].reverse();
+      for (const t of order) {
+        const started = performance.now();
+        const rows = await c.run(db, t);
+        const elapsed = performance.now() - started;
+        if (rows !== c.expect(t)) throw new Error(`${c.name} at ${t.label}: ${rows} rows, expected ${c.expect(t)}`);
+        if (i < WARMUP) continue;
+        const list = samples.get(key(c, t)) ?? [];
+        list.push(elapsed);
+        samples.set(key(c, t), list);
+      }
+    }
+  }
+  return CASES.map((c) => {
+    const stats = (label: SizeLabel) => {
+      const t = tenants.find((x) => x.label === label);
+      const sorted = [...(samples.get(t ? key(c, t) : "") ?? [])].sort((a, b) => a - b);
+      return { p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95) };
+    };
+    const small = stats("10k");
+    const large = stats("1M");
+    return { name: c.name, small, large, ratio: large.p50 / small.p50 };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// EXPLAIN of the exact SQL the driver sends (captured from its fetch), at 1M
+
+interface PlanNode {
+  "Node Type": string;
+  "Index Name"?: string;
+  "Relation Name"?: string;
+  "Parent Relationship"?: string;
+  "Subplan Name"?: string;
+  "Actual Rows"?: number;
+  "Actual Loops"?: number;
+  "Shared Hit Blocks"?: number;
+  "Shared Read Blocks"?: number;
+  Plans?: PlanNode[];
+}
+
+function flatten(node: PlanNode, out: string[] = []): string[] {
+  const where = node["Index Name"] ?? node["Relation Name"];
+  const sub = node["Subplan Name"] ? `[${node["Subplan Name"]}] ` : "";
+  const loops = (node["Actual Loops"] ?? 1) > 1 ? ` x${node["Actual Loops"]}` : "";
+  out.push(`${sub}${node["Node Type"]}${where ? ` (${where})` : ""} rows=${node["Actual Rows"] ?? "?"}${loops}`);
+  for (const child of node.Plans ?? []) flatten(child, out);
+  return out;
+}
+
+async function explainAt1M(db: Db, client: pg.Client, tenant: Tenant) {
+  log(`\nEXPLAIN (ANALYZE, BUFFERS) at 1M — the exact SQL + params each function sent (captured from the driver):`);
+  for (const c of CASES) {
+    let captured: { query: string; params?: unknown[] } | undefined;
+    neonConfig.fetchFunction = (url: string, init: { body?: string }) => {
+      captured = JSON.parse(String(init.body)) as typeof captured;
+      return fetch(url, init as RequestInit);
+    };
+    try {
+      await c.run(db, tenant);
+    } finally {
+      neonConfig.fetchFunction = undefined;
+    }
+    if (!captured) throw new Error(`no query captured for ${c.name}`);
+    const { rows } = await client.query<{ "QUERY PLAN": [{ Plan: PlanNode; "Execution Time": number }] }>(
+      `explain (analyze, buffers, format json) ${captured.query}`,
+      captured.params ?? [],
+    );
+    const [result] = rows[0]?.["QUERY PLAN"] ?? [];
+    if (!result) throw new Error(`no plan for ${c.name}`);
+    const top = result.Plan;
+    const buffers = (top["Shared Hit Blocks"] ?? 0) + (top["Shared Read Blocks"] ?? 0);
+    log(`  ${c.name}: ${top["Node Type"]}, execution ${ms(result["Execution Time"])}, ${buffers} buffers`);
+    log(`    ${flatten(top).join(" > ")}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function printTable(results: Awaited<ReturnType<typeof measure>>) {
+  const header = ["query", "p50 10k", "p50 1M", "ratio", "result", "p95 10k", "p95 1M"];
+  const rows = results.map((r) => [
+    r.name,
+    ms(r.small.p50),
+    ms(r.large.p50),
+    r.ratio.toFixed(2),
+    r.ratio <= MAX_RATIO ? "PASS" : "FAIL",
+    ms(r.small.p95),
+    ms(r.large.p95),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
+  log(`\n${line(header)}`);
+  log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const row of rows) log(line(row));
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const databaseUrl = process.env.DATABASE_URL || startThrowawayPostgres();
+  const gateway = await startGatewayOnFreePort(databaseUrl); // applies the migrations
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  cleanups.push(() => client.end());
+
+  const tenants = await seed(client);
+  const db = getDb({
+    databaseUrl: "postgres://bench@127.0.0.1/x",
+    neonLocalEndpoint: `http://127.0.0.1:${gateway.port}/sql`,
+    adminToken: "x".repeat(16),
+    ipHashSecret: "x".repeat(16),
+  });
+
+  log(`\nmeasuring: ${WARMUP} warm-up + ${ITERATIONS} timed calls per query and size, sizes interleaved`);
+  const results = await measure(db, tenants);
+  printTable(results);
+
+  const large = tenants.find((t) => t.label === "1M");
+  if (large) await explainAt1M(db, client, large);
+
+  const failed = results.filter((r) => !(r.ratio <= MAX_RATIO));
+  log(
+    `\n${failed.length === 0 ? "PASS" : `FAIL (${failed.length} of ${results.length})`}: ratio = p50 at 1M / p50 at 10k, ` +
+      `must be <= ${MAX_RATIO}. Timings are end to end: Neon HTTP driver -> gateway -> PostgreSQL.`,
+  );
+  log(`reproduce: npm run bench:referrals   (total ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  console.error(error);
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);
