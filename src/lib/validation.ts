@@ -15,9 +15,12 @@ function fieldName(path: PropertyKey[]): string {
  */
 export function describeIssue(issue: Issue): string {
   const field = fieldName(issue.path);
-  if (issue.code === "invalid_type" && (issue.input === undefined || issue.input === null)) {
+  // zod leaves `input` off issues by default; its (English) message names what it received.
+  const missing = issue.input === undefined ? /received (undefined|null)$/.test(issue.message) : issue.input === null;
+  if (issue.code === "invalid_type" && missing) {
     return field ? `${field} is required` : "request body is required";
   }
+  if (issue.code === "invalid_type" && !field) return "request body must be a JSON object";
   if (issue.code === "too_small" && issue.origin === "string" && Number(issue.minimum) === 1) {
     return `${field} is required`;
   }

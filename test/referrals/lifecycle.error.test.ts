@@ -333,3 +333,19 @@ describe("by-user and leaderboard errors", () => {
     }
   });
 });
+
+describe("request bodies", () => {
+  it("say what is wrong: missing vs wrong type vs not an object", async () => {
+    const space = await createAppspace();
+    const wrongType = await post(space, "create", { user_id: 42 }, space.pk);
+    expect(wrongType.body.error).toMatch(/^user_id: .*expected string/);
+    const notObject = await post(space, "create", "[]", space.pk);
+    expect(notObject.body).toEqual({ error: "request body must be a JSON object" });
+    const wrongMedia = await call("POST", "/v1/api/referral/create", {
+      key: space.pk,
+      body: "user_id=1",
+      headers: { "content-type": "text/plain" },
+    });
+    expect(wrongMedia.status).toBe(415);
+  });
+});
