@@ -2,7 +2,9 @@ import { z } from "@hono/zod-openapi";
 
 // A DNS hostname (RFC 1123 labels), at least two labels, no scheme/port/path: it is used to
 // build https://<domain>/ref/<code> and to identify the appspace from a link's Host header.
-const HOSTNAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
+// The last label must contain a letter, which rules out IPv4 literals.
+const HOSTNAME =
+  /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*\.(?=[a-z0-9-]*[a-z])(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
 export const domainSchema = z
   .string()

@@ -12,7 +12,7 @@ const milestoneName = z
 /** Reward values are strings, as in the seed ("20"); numbers are accepted and kept as text. */
 const rewardValue = z
   .union([z.string().trim().max(64), z.number().finite()])
-  .transform((v) => String(v))
+  .transform((v) => (v === "" ? null : String(v)))
   .nullable();
 
 /**

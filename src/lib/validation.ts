@@ -34,6 +34,7 @@ export function describeIssue(issue: Issue): string {
 export function describeZodError(error: z.ZodError): { message: string; field?: string } {
   const issue = error.issues[0];
   if (!issue) return { message: "invalid request" };
-  const field = fieldName(issue.path);
+  const path = issue.code === "unrecognized_keys" ? [...issue.path, ...issue.keys.slice(0, 1)] : issue.path;
+  const field = fieldName(path);
   return { message: describeIssue(issue), ...(field ? { field } : {}) };
 }

@@ -71,7 +71,11 @@ export const uniqueName = (label = "admin") => `${label}-${crypto.randomUUID()}`
  * A 400 whose `error` message names the offending field and whose body carries `field`
  * (by default exactly that field; pass a RegExp when only a prefix is meaningful).
  */
-export function expectBadRequest(res: ApiResponse<unknown>, field: string, fieldProperty: string | RegExp = field): void {
+export function expectBadRequest(
+  res: ApiResponse<unknown>,
+  field: string,
+  fieldProperty: string | RegExp = field,
+): void {
   expect(res.status, JSON.stringify(res.body)).toBe(400);
   const body = res.body as ErrorBody;
   expect(typeof body.error).toBe("string");

@@ -8,8 +8,9 @@ export const IdParam = z.object({
     .openapi({ param: { name: "id", in: "path" }, example: "0b9f7c1e-8a51-4a55-9a3c-2b5a0c1f9e11" }),
 });
 
+// Strict: a misplaced field (`{ "referrals_enabled": false }` outside `settings`) is a 400, not a no-op.
 export const CreateAppspaceBody = z
-  .object({
+  .strictObject({
     name: z.string().trim().min(1).max(200).openapi({ example: "My App" }),
     domains: domainsSchema.optional().openapi({ example: ["links.example.com"] }),
     settings: settingsSchema.optional(),
@@ -17,7 +18,7 @@ export const CreateAppspaceBody = z
   .openapi("CreateAppspaceRequest");
 
 export const UpdateAppspaceBody = z
-  .object({
+  .strictObject({
     name: z.string().trim().min(1).max(200).optional(),
     domains: domainsSchema.optional(),
     settings: settingsPatchSchema.optional(),

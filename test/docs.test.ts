@@ -1,0 +1,150 @@
+import { describe, expect, it } from "vitest";
+import { call } from "./support/api";
+
+interface Operation {
+  security?: Record<string, string[]>[];
+  responses?: Record<string, unknown>;
+  tags?: string[];
+}
+
+interface OpenApiDoc {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, Operation>>;
+  components: {
+    securitySchemes: Record<string, { type: string; scheme?: string; in?: string; name?: string }>;
+    schemas: Record<string, Schema>;
+  };
+}
+
+interface Schema {
+  $ref?: string;
+  allOf?: Schema[];
+  properties?: Record<string, unknown>;
+}
+
+/** A schema's property names, following `$ref` and `allOf` (how `.extend()` is rendered). */
+function propertiesOf(doc: OpenApiDoc, schema: Schema | undefined): string[] {
+  if (!schema) return [];
+  if (schema.$ref) return propertiesOf(doc, doc.components.schemas[schema.$ref.replace("#/components/schemas/", "")]);
+  return [...Object.keys(schema.properties ?? {}), ...(schema.allOf ?? []).flatMap((s) => propertiesOf(doc, s))];
+}
+
+const REFERRAL_PATHS: [string, string][] = [
+  ["/v1/api/referral/create", "post"],
+  ["/v1/api/referral/leaderboard", "get"],
+  ["/v1/api/referral/by-user/{userId}", "get"],
+  ["/v1/api/referral/{code}", "get"],
+  ["/v1/api/referral/milestone", "post"],
+  ["/v1/api/referral/complete", "post"],
+  ["/v1/api/referral/claim-reward", "post"],
+  ["/v1/api/referral/claim-referee-reward", "post"],
+];
+
+const ADMIN_PATHS: [string, string][] = [
+  ["/v1/admin/appspaces", "post"],
+  ["/v1/admin/appspaces", "get"],
+  ["/v1/admin/appspaces/{id}", "get"],
+  ["/v1/admin/appspaces/{id}", "patch"],
+  ["/v1/admin/appspaces/{id}/keys", "post"],
+  ["/v1/admin/appspaces/{id}/keys", "get"],
+  ["/v1/admin/keys/{id}", "delete"],
+];
+
+async function getDoc(): Promise<OpenApiDoc> {
+  const res = await call<OpenApiDoc>("GET", "/openapi.json");
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toMatch(/application\/json/);
+  return res.body;
+}
+
+describe("GET /openapi.json", () => {
+  it("is an OpenAPI 3.1 document, served without authentication", async () => {
+    const doc = await getDoc();
+    expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+    expect(typeof doc.info.title).toBe("string");
+    expect(doc.info.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it.each(REFERRAL_PATHS)("lists the referral API's %s (%s), secured by API key", async (path, method) => {
+    const doc = await getDoc();
+    const op = doc.paths[path]?.[method];
+    expect(op, `${method.toUpperCase()} ${path}`).toBeDefined();
+    const schemes = (op?.security ?? []).flatMap((s) => Object.keys(s));
+    expect(schemes).toContain("bearerKey");
+    expect(schemes).toContain("apiKeyHeader");
+    expect(schemes).not.toContain("adminToken");
+  });
+
+  it.each(ADMIN_PATHS)("lists the admin API's %s (%s), secured by the admin token", async (path, method) => {
+    const doc = await getDoc();
+    const op = doc.paths[path]?.[method];
+    expect(op, `${method.toUpperCase()} ${path}`).toBeDefined();
+    expect(op?.security).toEqual([{ adminToken: [] }]);
+    expect(Object.keys(op?.responses ?? {})).toContain("401");
+  });
+
+  it("documents only paths under /v1/api/referral and /v1/admin", async () => {
+    const doc = await getDoc();
+    for (const path of Object.keys(doc.paths)) expect(path).toMatch(/^\/v1\/(api\/referral|admin)\//);
+    const admin = Object.keys(doc.paths).filter((p) => p.startsWith("/v1/admin/"));
+    expect(admin.sort()).toEqual(
+      [
+        "/v1/admin/appspaces",
+        "/v1/admin/appspaces/{id}",
+        "/v1/admin/appspaces/{id}/keys",
+        "/v1/admin/keys/{id}",
+      ].sort(),
+    );
+  });
+
+  it("declares the security schemes", async () => {
+    const { components } = await getDoc();
+    expect(components.securitySchemes.bearerKey).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(components.securitySchemes.apiKeyHeader).toMatchObject({ type: "apiKey", in: "header", name: "X-API-Key" });
+    expect(components.securitySchemes.adminToken).toMatchObject({ type: "http", scheme: "bearer" });
+  });
+
+  it("documents every appspace setting, and keys only in the create response", async () => {
+    const doc = await getDoc();
+    const props = (name: string) => propertiesOf(doc, doc.components.schemas[name]);
+    const settings = props("AppspaceSettings");
+    expect(settings.sort()).toEqual(
+      [
+        "expiration_days",
+        "max_referrals_per_user",
+        "milestones",
+        "referee_reward_type",
+        "referee_reward_value",
+        "referrals_enabled",
+        "reward_milestone",
+        "reward_type",
+        "reward_value",
+      ].sort(),
+    );
+    expect(props("AppspaceSettingsPatch").sort()).toEqual(settings);
+    const created = props("CreatedAppspace");
+    expect(created).toEqual(
+      expect.arrayContaining(["id", "name", "domains", "settings", "publishable_key", "secret_key"]),
+    );
+    const appspace = props("Appspace");
+    expect(appspace).toEqual(expect.arrayContaining(["id", "name", "domains", "settings"]));
+    expect(appspace).not.toContain("publishable_key");
+    expect(appspace).not.toContain("secret_key");
+    const keyInfo = props("ApiKey");
+    expect(keyInfo).toEqual(expect.arrayContaining(["id", "type", "start", "revoked_at"]));
+    expect(keyInfo).not.toContain("key");
+    expect(keyInfo).not.toContain("key_hash");
+  });
+});
+
+describe("GET /docs", () => {
+  it("returns the HTML API reference, pointing at /openapi.json", async () => {
+    const res = await call<string>("GET", "/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    expect(typeof res.body).toBe("string");
+    expect(res.body).toMatch(/<html/i);
+    expect(res.body).toContain("/openapi.json");
+  });
+});
