@@ -145,3 +145,60 @@ export const events = pgTable(
     index("events_appspace_idx").on(t.appspaceId, t.createdAt),
   ],
 );
+
+/** Webhook subscriptions, per appspace. `events` holds event types, or ["*"] for all. */
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+    url: text().notNull(),
+    events: jsonb().$type<string[]>().notNull(),
+    active: boolean().notNull().default(true),
+    /** The signing secret must be usable to sign, so it is stored as is (never returned after creation). */
+    secret: text().notNull(),
+    /** After a rotation the old secret keeps signing (as a second signature) until this time. */
+    previousSecret: text(),
+    previousSecretExpiresAt: timestamp({ withTimezone: true, mode: "string" }),
+    disabledReason: text(),
+    createdAt: createdAt(),
+    updatedAt: createdAt(),
+  },
+  (t) => [index("webhook_endpoints_appspace_idx").on(t.appspaceId)],
+);
+
+/**
+ * The delivery log: one row per attempt. `series` names one delivery of one event to one
+ * endpoint (the outbox dispatch, a replay or a test); (series, attempt) is unique, so a queue
+ * message delivered twice cannot log — or send — the same attempt twice.
+ */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    endpointId: uuid()
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    eventId: uuid()
+      .notNull()
+      .references(() => events.id, { onDelete: "cascade" }),
+    series: text().notNull(),
+    attempt: integer().notNull(),
+    /** sending → succeeded | retrying | failed (no more attempts). */
+    status: text({ enum: ["sending", "succeeded", "retrying", "failed"] }).notNull(),
+    statusCode: integer(),
+    durationMs: integer(),
+    error: text(),
+    responseExcerpt: text(),
+    nextRetryAt: timestamp({ withTimezone: true, mode: "string" }),
+    createdAt: createdAt(),
+    finishedAt: timestamp({ withTimezone: true, mode: "string" }),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_series_attempt_idx").on(t.series, t.attempt),
+    index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.createdAt.desc()),
+    index("webhook_deliveries_created_idx").on(t.createdAt),
+  ],
+);

@@ -1,5 +1,6 @@
 import { createRouter } from "../../lib/router";
 import { adminAuth } from "../../middleware/auth";
+import { webhooksRouter } from "../webhooks";
 import * as handlers from "./admin.handlers";
 import * as routes from "./admin.routes";
 
@@ -16,3 +17,5 @@ adminRouter
   .openapi(routes.createKey, handlers.createKey)
   .openapi(routes.listKeys, handlers.listKeys)
   .openapi(routes.revokeKey, handlers.revokeKey);
+
+adminRouter.route("/", webhooksRouter);

@@ -1,6 +1,7 @@
 import { badRequest } from "../../lib/errors";
 import { createRouter } from "../../lib/router";
 import { apiKeyAuth } from "../../middleware/auth";
+import { dispatchEventsAfterWrite } from "../../middleware/dispatch";
 import * as handlers from "./referrals.handlers";
 import * as routes from "./referrals.routes";
 
@@ -8,6 +9,7 @@ import * as routes from "./referrals.routes";
 export const referralsRouter = createRouter();
 
 referralsRouter.use("*", apiKeyAuth());
+referralsRouter.use("*", dispatchEventsAfterWrite());
 // An empty userId never reaches the `{userId}` route; answer with the contract's message.
 referralsRouter.get("/by-user", () => {
   throw badRequest("userId is required", { field: "userId" });

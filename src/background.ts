@@ -1,0 +1,39 @@
+import { loadConfig } from "./config";
+import { getDb } from "./db/client";
+import { pruneDeliveries } from "./db/webhooks";
+import { deliverWebhook, failDeadLetter } from "./webhooks/deliver";
+import type { WebhookMessage } from "./webhooks/outbox";
+import { sweepOutbox } from "./webhooks/outbox";
+
+/** Queue consumer: webhook deliveries, and their dead letters (queue names end in `-dlq`). */
+export async function handleQueue(batch: MessageBatch<unknown>, env: CloudflareBindings): Promise<void> {
+  const config = loadConfig(env);
+  const db = getDb(config);
+  const messages = batch.messages as readonly Message<WebhookMessage>[];
+  if (batch.queue.endsWith("-dlq")) {
+    await Promise.all(messages.map((message) => failDeadLetter(db, message)));
+    return;
+  }
+  const options = { allowPrivate: config.webhooksAllowPrivate, retryDelays: config.webhookRetryDelays };
+  await Promise.all(
+    messages.map((message) =>
+      deliverWebhook(db, message, options).catch((error: unknown) => {
+        // Our own failure (e.g. the database), not the receiver's: let the queue try again.
+        console.error(
+          JSON.stringify({ msg: "webhook delivery crashed", series: message.body.series, error: String(error) }),
+        );
+        message.retry({ delaySeconds: 30 });
+      }),
+    ),
+  );
+}
+
+/** Cron: dispatch what the immediate path missed, then apply the delivery-log retention. */
+export async function handleScheduled(env: CloudflareBindings): Promise<void> {
+  const config = loadConfig(env);
+  const db = getDb(config);
+  const swept = await sweepOutbox(db, env.WEBHOOKS as Queue<WebhookMessage>);
+  const pruned = await pruneDeliveries(db, config.webhookLogRetentionDays);
+  if (swept || pruned)
+    console.log(JSON.stringify({ msg: "outbox sweep", dispatchedEvents: swept, prunedDeliveries: pruned }));
+}

@@ -1,0 +1,24 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../types";
+import { dispatchOutbox, type WebhookMessage } from "../webhooks/outbox";
+
+/**
+ * After a successful write, move the appspace's fresh outbox events onto the webhook queue —
+ * after the response is sent (`waitUntil`), so callers never wait for it. If this is lost, the
+ * cron sweep sends the events later.
+ */
+export function dispatchEventsAfterWrite() {
+  return createMiddleware<AppEnv>(async function dispatchEventsAfterWrite(c, next) {
+    await next();
+    if (c.req.method === "GET" || c.res.status >= 300) return;
+    const appspaceId = c.get("caller")?.appspace.id;
+    if (!appspaceId) return;
+    c.executionCtx.waitUntil(
+      dispatchOutbox(c.var.db, c.env.WEBHOOKS as Queue<WebhookMessage>, { appspaceId }).catch((error: unknown) =>
+        console.error(
+          JSON.stringify({ msg: "outbox dispatch failed", requestId: c.var.requestId, error: String(error) }),
+        ),
+      ),
+    );
+  });
+}
