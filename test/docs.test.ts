@@ -94,6 +94,12 @@ describe("GET /openapi.json", () => {
         "/v1/admin/appspaces/{id}",
         "/v1/admin/appspaces/{id}/keys",
         "/v1/admin/keys/{id}",
+        "/v1/admin/appspaces/{id}/webhooks",
+        "/v1/admin/webhooks/{id}",
+        "/v1/admin/webhooks/{id}/rotate-secret",
+        "/v1/admin/webhooks/{id}/deliveries",
+        "/v1/admin/webhooks/{id}/replay",
+        "/v1/admin/webhooks/{id}/test",
       ].sort(),
     );
   });
