@@ -15,6 +15,10 @@ export default defineConfig({
           DATABASE_URL: "postgres://test:test@127.0.0.1:5432/edgeref",
           NEON_LOCAL_ENDPOINT: inject("gatewayUrl"),
           DATABASE_BACKEND: inject("databaseBackend"),
+          RECEIVER_URL: inject("receiverUrl"),
+          // Loopback receiver; short retry delays so one live retry runs through real local Queues.
+          WEBHOOKS_ALLOW_PRIVATE: "true",
+          WEBHOOK_RETRY_DELAYS: "1,1,1",
         },
       },
     })),

@@ -2,6 +2,9 @@ declare namespace Cloudflare {
   interface Env {
     /** Set by vitest.config.ts: which database the gateway runs on ("pglite" | "postgres"). */
     DATABASE_BACKEND: string;
+    /** Base URL of the loopback webhook receiver (test/support/node/receiver.ts). */
+    RECEIVER_URL: string;
+    WEBHOOK_RETRY_DELAYS: string;
   }
 }
 

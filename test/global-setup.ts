@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { TestProject } from "vitest/node";
 import { type Gateway, startGateway } from "../scripts/gateway";
+import { startReceiver } from "./support/node/receiver";
 
 /**
  * Starts the Neon-protocol gateway for the whole run: in-memory PGlite by default, the real
@@ -11,6 +12,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     gatewayUrl: string;
     databaseBackend: "pglite" | "postgres";
+    receiverUrl: string;
   }
 }
 
@@ -38,9 +40,21 @@ export default async function setup(project: TestProject) {
   }
   if (!gateway) throw lastError;
   project.provide("gatewayUrl", `http://127.0.0.1:${gateway.port}/sql`);
+  let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
+  for (const port of candidatePorts().slice(2)) {
+    try {
+      receiver = await startReceiver(port);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    }
+  }
+  if (!receiver) throw new Error("could not start the webhook receiver on a loopback port");
+  project.provide("receiverUrl", receiver.url);
   project.provide("databaseBackend", gateway.backend);
   console.log(`[tests] database: ${gateway.backend} via gateway on port ${gateway.port}`);
   return async () => {
+    await receiver?.close();
     await gateway?.close();
   };
 }

@@ -11,9 +11,10 @@ import ipaddr from "ipaddr.js";
  */
 const BLOCKED_NAMES = /(^|\.)(localhost|local|internal|localdomain|home\.arpa)$/i;
 
-function addressProblem(host: string): string | null {
+/** undefined when `host` is not an IP literal; else null (public) or the problem. */
+function addressProblem(host: string): string | null | undefined {
   const literal = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
-  if (!ipaddr.isValid(literal)) return null;
+  if (!ipaddr.isValid(literal)) return undefined;
   let address = ipaddr.parse(literal);
   if (address.kind() === "ipv6" && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
     address = (address as ipaddr.IPv6).toIPv4Address();
@@ -35,7 +36,9 @@ export function webhookUrlProblem(raw: string, options: { allowPrivate: boolean 
   if (url.username || url.password) return "url must not contain credentials";
   if (options.allowPrivate) return null;
   const host = url.hostname;
-  if (BLOCKED_NAMES.test(host) || !host.includes(".")) return "url must point to a public host";
   // IPv4 shorthands ("127.1", "2130706433") are normalised by URL into dotted quads first.
-  return addressProblem(host);
+  const address = addressProblem(host);
+  if (address !== undefined) return address;
+  if (BLOCKED_NAMES.test(host) || !host.includes(".")) return "url must point to a public host";
+  return null;
 }
