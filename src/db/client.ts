@@ -10,7 +10,7 @@ let cached: { key: string; db: Db } | undefined;
  * One Drizzle client per isolate over Neon's HTTP driver: no connection to hold, each query or
  * `db.batch` is one HTTPS round trip, and a batch is one transaction.
  */
-export function getDb(config: Config): Db {
+export function getDb(config: Pick<Config, "databaseUrl" | "neonLocalEndpoint">): Db {
   const key = `${config.databaseUrl}|${config.neonLocalEndpoint ?? ""}`;
   if (cached?.key === key) return cached.db;
   const local = config.neonLocalEndpoint;
