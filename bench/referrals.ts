@@ -422,8 +422,6 @@ async function main(): Promise<number> {
   const db = getDb({
     databaseUrl: "postgres://bench@127.0.0.1/x",
     neonLocalEndpoint: `http://127.0.0.1:${gateway.port}/sql`,
-    adminToken: "x".repeat(16),
-    ipHashSecret: "x".repeat(16),
   });
 
   log(`\nmeasuring: ${WARMUP} warm-up + ${ITERATIONS} timed calls per query and size, sizes interleaved`);
