@@ -11,9 +11,5 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** A subscription to every event type, including ones added later. */
+/** A subscription to every event type, including ones added later (matched in SQL, see db/webhooks.ts). */
 export const ALL_EVENTS = "*";
-
-export function subscribes(subscribed: readonly string[], type: string): boolean {
-  return subscribed.includes(ALL_EVENTS) || subscribed.includes(type) || type === "webhook.test";
-}
