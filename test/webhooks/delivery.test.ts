@@ -87,6 +87,26 @@ describe("webhook delivery through the queue (live, local Queues)", () => {
     expect(log[1]?.next_retry_at).toEqual(expect.any(String));
   });
 
+  it("after the fourth failure the real queue dead-letters the message and the delivery is failed", async () => {
+    const space = await createAppspace();
+    const { hook, rx } = await subscribe(space, { responses: [500, 500, 500, 500] });
+    await createReferral(space);
+    await rx.waitFor(4, 20_000);
+    let log = await deliveriesOf(hook.id);
+    for (let i = 0; i < 100 && log[0]?.status !== "failed"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      log = await deliveriesOf(hook.id);
+    }
+    expect(log.map((d) => [d.attempt, d.status])).toEqual([
+      [4, "failed"],
+      [3, "retrying"],
+      [2, "retrying"],
+      [1, "retrying"],
+    ]);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await rx.deliveries()).toHaveLength(4);
+  }, 30_000);
+
   it("410 Gone disables the endpoint; nothing more is sent", async () => {
     const space = await createAppspace();
     const { hook, rx } = await subscribe(space, { responses: [410] });
