@@ -15,7 +15,7 @@
  *   DATABASE_URL=postgres://… npm run bench:webhooks    (uses that database; bench rows removed after)
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -33,7 +33,8 @@ const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 500);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 50);
 /** Consumer max_batch_size values to measure throughput with; the first is wrangler.toml's (latency runs there). */
 const BATCH_SIZES = (process.env.BENCH_BATCH_SIZES ?? "10,100").split(",").map(Number);
-const LATENCY_ENDPOINTS = 3;
+/** Endpoints of the "with" appspace; 0 makes an A/A run that shows the noise floor of the ratio. */
+const LATENCY_ENDPOINTS = Number(process.env.BENCH_LATENCY_ENDPOINTS ?? 3);
 const MAX_RATIO = 1.1;
 /** wrangler.toml: max_batch_timeout = 1, max_retries = 3. */
 const BATCH_TIMEOUT_S = 1;
@@ -296,9 +297,40 @@ interface QueueStats {
   busyMs: number;
   /** Per batch: how long the consumer invocation took (Miniflare's measurement). */
   durations: number[];
+  /** performance.now() when the last batch was logged. */
+  lastAt: number;
 }
 
-const newQueueStats = (): QueueStats => ({ batches: 0, messages: 0, acked: 0, busyMs: 0, durations: [] });
+const newQueueStats = (): QueueStats => ({
+  batches: 0,
+  messages: 0,
+  acked: 0,
+  busyMs: 0,
+  durations: [],
+  lastAt: performance.now(),
+});
+
+/** Waits until the consumer has logged no batch for `quietMs` (duplicates may outlast the deliveries). */
+async function waitForQueueIdle(logs: BenchLog, quietMs = (BATCH_TIMEOUT_S + 1.5) * 1000) {
+  while (performance.now() - logs.stats.lastAt < quietMs) await sleep(50);
+}
+
+/** Whole-machine CPU use between two samples of /proc/stat (Linux); NaN elsewhere. */
+function cpuSample(): { busy: number; total: number } {
+  try {
+    const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
+    const total = fields.reduce((a, b) => a + b, 0);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return { busy: Number.NaN, total: Number.NaN };
+  }
+}
+const cpuSince = (from: { busy: number; total: number }) => {
+  const to = cpuSample();
+  return (to.busy - from.busy) / (to.total - from.total);
+};
+const percent = (x: number) => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : "n/a");
 
 /** Miniflare's log, kept quiet; its per-batch "QUEUE name acked/total (ms)" lines are counted. */
 class BenchLog extends Log {
@@ -319,6 +351,7 @@ class BenchLog extends Log {
       this.stats.messages += Number(batch[3]);
       this.stats.busyMs += Number(batch[4] ?? 0);
       this.stats.durations.push(Number(batch[4] ?? 0));
+      this.stats.lastAt = performance.now();
       return;
     }
     if (/error|warn|dead letter|dropped|retrying/i.test(text)) log(`  [miniflare] ${text.trim()}`);
@@ -471,7 +504,12 @@ interface Throughput {
   viaSweep: number;
   duplicates: number;
   queue: QueueStats;
-  backlog: { messages: number; delivered: number; ms: number; queue: QueueStats };
+  /** Until the consumer went idle (duplicate messages included), from the first create. */
+  queueMs: number;
+  cpu: number;
+  /** webhook_deliveries rows of the endpoint by status. */
+  logRows: Record<string, number>;
+  backlog: { messages: number; delivered: number; ms: number; queue: QueueStats; cpu: number };
   verified: number;
   verifyFailures: string[];
 }
@@ -497,6 +535,7 @@ async function measureThroughput(w: Worker, receiver: Receiver, client: pg.Clien
   w.logs.stats = newQueueStats();
 
   log(`\n[batch ${w.batchSize}] producing ${EVENTS} referral.created events, ${CONCURRENCY} concurrent callers`);
+  const cpu = cpuSample();
   const started = performance.now();
   await runPool(EVENTS, CONCURRENCY, (i) => createReferral(w, appspace, `${tag}-user-${i}`));
   const produceMs = performance.now() - started;
@@ -519,7 +558,15 @@ async function measureThroughput(w: Worker, receiver: Receiver, client: pg.Clien
     }
   }
   const totalMs = lastAt - started;
+  const cpuUse = cpuSince(cpu);
+  await waitForQueueIdle(w.logs);
   const queue = w.logs.stats;
+  const queueMs = queue.lastAt - started;
+  const { rows: statusRows } = await client.query<{ status: string; n: number }>(
+    "select status, count(*)::int as n from webhook_deliveries where endpoint_id = $1 group by status",
+    [endpoint.id],
+  );
+  const logRows = Object.fromEntries(statusRows.map((r) => [r.status, r.n]));
 
   // Consumer alone: a backlog of N messages (fresh series for the same events) to a second endpoint.
   const backlogEndpoint = await subscribe(w, receiver, appspace, `${tag}-backlog`);
@@ -527,13 +574,13 @@ async function measureThroughput(w: Worker, receiver: Receiver, client: pg.Clien
     "select id from events where appspace_id = $1 order by created_at limit $2",
     [appspace.id, EVENTS],
   );
-  await sleep(1500);
   w.logs.stats = newQueueStats();
   const queueProducer = await w.mf.getQueueProducer<WebhookMessage>("WEBHOOKS");
   const messages = rows.map((row, i) => ({
     body: { series: `bench-backlog-${tag}-${i}`, event_id: row.id, endpoint_id: backlogEndpoint.id },
     contentType: "json" as const,
   }));
+  const backlogCpu = cpuSample();
   const backlogStarted = performance.now();
   for (let i = 0; i < messages.length; i += 100) await queueProducer.sendBatch(messages.slice(i, i + 100));
   const backlogDelivered = await waitForDeliveries([backlogEndpoint.inbox], messages.length);
@@ -542,7 +589,10 @@ async function measureThroughput(w: Worker, receiver: Receiver, client: pg.Clien
     delivered: backlogDelivered,
     ms: backlogEndpoint.inbox.lastAt - backlogStarted,
     queue: w.logs.stats,
+    cpu: cpuSince(backlogCpu),
   };
+  await waitForQueueIdle(w.logs);
+  w.logs.stats = newQueueStats(); // `backlog.queue` keeps what the backlog alone did
 
   return {
     batchSize: w.batchSize,
@@ -554,6 +604,9 @@ async function measureThroughput(w: Worker, receiver: Receiver, client: pg.Clien
     viaSweep,
     duplicates: inbox.posts - inbox.unique.size + backlogEndpoint.inbox.posts - backlogEndpoint.inbox.unique.size,
     queue,
+    queueMs,
+    cpu: cpuUse,
+    logRows,
     backlog,
     verified: inbox.verified + backlogEndpoint.inbox.verified,
     verifyFailures: [...inbox.verifyFailures, ...backlogEndpoint.inbox.verifyFailures],
@@ -633,7 +686,7 @@ function table(header: string[], rows: string[][]) {
 }
 
 function printThroughput(results: Throughput[]) {
-  log(`\nThroughput (${EVENTS} events, 1 endpoint; Miniflare runs one consumer batch at a time):`);
+  log(`\nThroughput: ${EVENTS} events to 1 endpoint, from the first create to the last delivery at the receiver`);
   table(
     [
       "max_batch_size",
@@ -643,10 +696,7 @@ function printThroughput(results: Throughput[]) {
       "delivered",
       "immediate",
       "via sweep",
-      "queue msgs",
-      "batches",
-      "mean batch",
-      "batch p50",
+      "CPU",
     ],
     results.map((r) => [
       String(r.batchSize),
@@ -656,15 +706,41 @@ function printThroughput(results: Throughput[]) {
       `${r.delivered}/${r.events}`,
       String(r.immediate),
       String(r.viaSweep),
+      percent(r.cpu),
+    ]),
+  );
+  log(`\nQueue traffic of those runs (Miniflare's consumer log; it runs one batch at a time):`);
+  table(
+    [
+      "max_batch_size",
+      "queue msgs",
+      "msgs / event",
+      "batches",
+      "mean batch",
+      "batch p50",
+      "consumer busy",
+      "idle after",
+    ],
+    results.map((r) => [
+      String(r.batchSize),
       String(r.queue.messages),
+      (r.queue.messages / r.events).toFixed(2),
       String(r.queue.batches),
       (r.queue.messages / Math.max(1, r.queue.batches)).toFixed(1),
       ms(percentile(r.queue.durations, 0.5)),
+      percent(r.queue.busyMs / r.queueMs),
+      `${(r.queueMs / 1000).toFixed(1)} s`,
     ]),
   );
-  log(`\nConsumer alone (a backlog of ${EVENTS} queued messages, no producer running):`);
+  for (const r of results) {
+    const rows = Object.entries(r.logRows)
+      .map(([status, n]) => `${status} ${n}`)
+      .join(", ");
+    log(`  batch ${r.batchSize}: delivery log rows for the endpoint: ${rows || "none"}`);
+  }
+  log(`\nConsumer alone: a backlog of ${EVENTS} queued messages (fresh series, 2nd endpoint), no producer running`);
   table(
-    ["max_batch_size", "drain rate", "delivered", "batches", "mean batch", "time per batch", "= per message"],
+    ["max_batch_size", "drain rate", "delivered", "batches", "mean batch", "time per batch", "= per message", "CPU"],
     results.map((r) => [
       String(r.batchSize),
       rate(r.backlog.delivered, r.backlog.ms),
@@ -673,6 +749,7 @@ function printThroughput(results: Throughput[]) {
       (r.backlog.queue.messages / Math.max(1, r.backlog.queue.batches)).toFixed(1),
       ms(r.backlog.queue.busyMs / Math.max(1, r.backlog.queue.batches)),
       ms(r.backlog.queue.busyMs / Math.max(1, r.backlog.queue.messages)),
+      percent(r.backlog.cpu),
     ]),
   );
 }

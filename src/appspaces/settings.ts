@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 
 export const REWARD_TYPES = ["none", "points", "credit", "discount", "custom"] as const;
 
-const milestoneName = z
+/** A milestone name, as settings list it and as the milestone endpoint accepts it. */
+export const milestoneName = z
   .string()
   .trim()
   .min(1)

@@ -1,14 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, createAppspace, createReferral, sql, uniqueUser } from "../support/api";
-
-async function age(code: string, days: number) {
-  await sql(
-    `update referrals set created_at = created_at - make_interval(days => $2::int),
-                          expires_at = expires_at - make_interval(days => $2::int)
-      where code = $1`,
-    [code, days],
-  );
-}
+import { ageReferral as age, call, createAppspace, createReferral, uniqueUser } from "../support/api";
 
 describe("lazy expiration", () => {
   it("a pending referral older than expiration_days reads as expired everywhere", async () => {

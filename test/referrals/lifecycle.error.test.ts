@@ -1,20 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { call, createAppspace, createReferral, sql, type TestAppspace, uniqueUser } from "../support/api";
+import {
+  ageReferral as age,
+  call,
+  createAppspace,
+  createReferral,
+  type TestAppspace,
+  uniqueUser,
+} from "../support/api";
 
 const post = (space: TestAppspace, path: string, body: unknown, key = space.sk) =>
   call("POST", `/v1/api/referral/${path}`, { key, body });
 
 const complete = (space: TestAppspace, body: Record<string, unknown>) => post(space, "complete", body);
-
-/** Moves a referral back in time (the HTTP surface can't wait 30 days). */
-async function age(code: string, days: number) {
-  await sql(
-    `update referrals set created_at = created_at - make_interval(days => $2::int),
-                          expires_at = expires_at - make_interval(days => $2::int)
-      where code = $1`,
-    [code, days],
-  );
-}
 
 describe("create errors", () => {
   it.each([

@@ -102,3 +102,13 @@ export async function sql<T = Record<string, unknown>>(query: string, params: un
 }
 
 export const isPostgres = () => env.DATABASE_BACKEND === "postgres";
+
+/** Moves a referral back in time by `days` (the HTTP surface can't wait for expiry). */
+export async function ageReferral(code: string, days: number): Promise<void> {
+  await sql(
+    `update referrals set created_at = created_at - make_interval(days => $2::int),
+                          expires_at = expires_at - make_interval(days => $2::int)
+      where code = $1`,
+    [code, days],
+  );
+}

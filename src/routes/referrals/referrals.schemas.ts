@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { milestoneName } from "../../appspaces/settings";
 
 const METADATA_MAX_BYTES = 8 * 1024;
 
@@ -11,13 +12,6 @@ const ipAddress = z
   .refine((v) => z.ipv4().safeParse(v).success || z.ipv6().safeParse(v).success, "must be an IPv4 or IPv6 address");
 
 const deviceId = z.string().trim().min(1).max(256);
-
-const milestoneName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9_.:-]+$/, "use letters, digits and _ . : - only");
 
 export const codeField = z.string().trim().min(1).max(64).openapi({ example: "XKCD7B2MNQ" });
 
@@ -185,11 +179,3 @@ export const LeaderboardResponse = z
     ),
   })
   .openapi("Leaderboard");
-
-export const ErrorResponse = z
-  .object({
-    error: z.string(),
-    reason: z.string().optional(),
-    field: z.string().optional(),
-  })
-  .openapi("Error");
