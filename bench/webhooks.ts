@@ -55,7 +55,7 @@ const ADMIN_TOKEN = "bench-admin-token-0123456789";
 const ORIGIN = "http://bench.edgeref.test";
 
 const log = (line: string) => console.log(line);
-const ms = (t: number) => `${t.toFixed(2)} ms`;
+const ms = (t: number) => (Number.isFinite(t) ? `${t.toFixed(2)} ms` : "n/a");
 const rate = (n: number, millis: number) => `${Math.round((n * 1000) / millis).toLocaleString("en-US")}/s`;
 const randomPort = (base: number) => base + Math.floor(Math.random() * 4000);
 const sleep = (millis: number) => new Promise((ok) => setTimeout(ok, millis));
@@ -622,6 +622,9 @@ interface Latency {
   expected: number;
   delivered: number;
   lag: { p50: number; p95: number; max: number };
+  /** Queue messages the consumer took during the run (one per delivery when nothing is sent twice). */
+  queueMessages: number;
+  cpu: number;
   verified: number;
   verifyFailures: string[];
 }
@@ -634,6 +637,10 @@ async function measureLatency(w: Worker, receiver: Receiver): Promise<Latency> {
     inboxes.push((await subscribe(w, receiver, withHooks, `lat-${e}`)).inbox);
   const samples = { without: [] as number[], with: [] as number[] };
   const respondedAt = new Map<string, number>();
+  await waitForQueueIdle(w.logs);
+  const queue = newQueueStats();
+  w.logs.stats = queue;
+  const cpu = cpuSample();
 
   log(
     `\nlatency: ${WARMUP} warm-up + ${ITERATIONS} timed calls per appspace, one at a time, interleaved ` +
@@ -650,6 +657,8 @@ async function measureLatency(w: Worker, receiver: Receiver): Promise<Latency> {
   }
   const expected = (WARMUP + ITERATIONS) * LATENCY_ENDPOINTS;
   const delivered = await waitForDeliveries(inboxes, expected);
+  const cpuUse = cpuSince(cpu);
+  await waitForQueueIdle(w.logs);
   // Event -> webhook lag: the response of the create call to the receiver getting that event.
   const lags: number[] = [];
   for (const inbox of inboxes) {
@@ -668,7 +677,9 @@ async function measureLatency(w: Worker, receiver: Receiver): Promise<Latency> {
     with: stats(samples.with),
     expected,
     delivered,
-    lag: { p50: percentile(lags, 0.5), p95: percentile(lags, 0.95), max: Math.max(...lags) },
+    lag: { p50: percentile(lags, 0.5), p95: percentile(lags, 0.95), max: lags.length ? Math.max(...lags) : Number.NaN },
+    queueMessages: queue.messages,
+    cpu: cpuUse,
     verified: inboxes.reduce((sum, inbox) => sum + inbox.verified, 0),
     verifyFailures: inboxes.flatMap((inbox) => inbox.verifyFailures),
   };
@@ -768,8 +779,9 @@ function printLatency(l: Latency) {
     ],
   );
   log(
-    `deliveries of those calls: ${l.delivered}/${l.expected}; event -> webhook lag (create response to receipt) ` +
-      `p50 ${ms(l.lag.p50)}, p95 ${ms(l.lag.p95)}, max ${ms(l.lag.max)}`,
+    `deliveries of those calls: ${l.delivered}/${l.expected} (${l.queueMessages} queue messages); ` +
+      `event -> webhook lag (create response to receipt) p50 ${ms(l.lag.p50)}, p95 ${ms(l.lag.p95)}, ` +
+      `max ${ms(l.lag.max)}; CPU ${percent(l.cpu)}`,
   );
 }
 

@@ -202,3 +202,56 @@ export const webhookDeliveries = pgTable(
     index("webhook_deliveries_created_idx").on(t.createdAt),
   ],
 );
+
+/** One row per counted click on /ref/:code (written in batches by the click consumer). */
+export const clicks = pgTable(
+  "clicks",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+    code: text().notNull(),
+    clickedAt: timestamp({ withTimezone: true, mode: "string" }).notNull(),
+    /** The routing decision: play_store, ios_page, interstitial, fallback. */
+    route: text().notNull(),
+    /** The deferred-link token, for store-bound clicks. */
+    token: text(),
+    os: text(),
+    osVersion: text(),
+    deviceType: text(),
+    browser: text(),
+    browserVersion: text(),
+    inApp: text(),
+    country: text(),
+    city: text(),
+    utmSource: text(),
+    utmMedium: text(),
+    utmCampaign: text(),
+    utmTerm: text(),
+    utmContent: text(),
+    refererHost: text(),
+    /** Keyed hash (HMAC-SHA256 with IP_HASH_SECRET); raw IPs are never stored. */
+    ipHash: text(),
+  },
+  (t) => [index("clicks_appspace_time_idx").on(t.appspaceId, t.clickedAt), index("clicks_code_idx").on(t.code)],
+);
+
+/**
+ * Deferred-link claims. The record itself lives in KV (24 h TTL); whether it has been claimed is
+ * decided here, by the primary key: of any number of concurrent claims of a token, one inserts.
+ */
+export const deferredClaims = pgTable(
+  "deferred_claims",
+  {
+    token: text().primaryKey(),
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+    code: text().notNull(),
+    /** token (Android install referrer) or match (iOS signals). */
+    method: text({ enum: ["token", "match"] }).notNull(),
+    claimedAt: createdAt(),
+  },
+  (t) => [index("deferred_claims_appspace_idx").on(t.appspaceId, t.claimedAt)],
+);

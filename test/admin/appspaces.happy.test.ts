@@ -94,6 +94,18 @@ describe("POST /v1/admin/appspaces", () => {
       reward_value: "10.50",
       referee_reward_type: "discount",
       referee_reward_value: "15%",
+      ios_app_store_url: "https://apps.apple.com/app/id1234567890",
+      android_package: "com.example.app",
+      web_fallback_url: "https://example.com/welcome",
+      og_title: "{{referrer_name}} invited you",
+      og_description: "Get 10% off your first order",
+      og_image_url: "https://example.com/og.png",
+      match_window_minutes: 60,
+      match_strategy: "published",
+      match_min_confidence: 0.75,
+      apple_team_id: "ABCDE12345",
+      ios_bundle_ids: ["com.example.app"],
+      android_sha256_cert_fingerprints: [Array.from({ length: 32 }, () => "AB").join(":")],
     };
     const res = await admin<CreatedAppspaceBody>("POST", "/appspaces", { name: uniqueName(), settings });
     expect(res.status).toBe(201);

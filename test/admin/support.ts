@@ -58,6 +58,18 @@ export const DEFAULT_SETTINGS: Settings = {
   reward_value: null,
   referee_reward_type: "none",
   referee_reward_value: null,
+  ios_app_store_url: null,
+  android_package: null,
+  web_fallback_url: null,
+  og_title: null,
+  og_description: null,
+  og_image_url: null,
+  match_window_minutes: 120,
+  match_strategy: "strict",
+  match_min_confidence: 0.9,
+  apple_team_id: null,
+  ios_bundle_ids: [],
+  android_sha256_cert_fingerprints: [],
 };
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
