@@ -29,7 +29,7 @@ import { type Gateway, startGateway } from "../scripts/gateway";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
-const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 500);
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 1000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 50);
 /** Consumer max_batch_size values to measure throughput with; the first is wrangler.toml's (latency runs there). */
 const BATCH_SIZES = (process.env.BENCH_BATCH_SIZES ?? "10,100").split(",").map(Number);
@@ -486,6 +486,28 @@ async function runPool(n: number, concurrency: number, task: (i: number) => Prom
   );
 }
 
+type Side = "without" | "with";
+
+/** A small seeded PRNG: the same shuffled order on every run. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}
+
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
@@ -619,6 +641,8 @@ async function measureThroughput(w: Worker, receiver: Receiver, client: pg.Clien
 interface Latency {
   without: { p50: number; p95: number; mean: number };
   with: { p50: number; p95: number; mean: number };
+  afterWithout: { p50: number; p95: number; mean: number };
+  afterWith: { p50: number; p95: number; mean: number };
   expected: number;
   delivered: number;
   lag: { p50: number; p95: number; max: number };
@@ -636,6 +660,8 @@ async function measureLatency(w: Worker, receiver: Receiver): Promise<Latency> {
   for (let e = 1; e <= LATENCY_ENDPOINTS; e++)
     inboxes.push((await subscribe(w, receiver, withHooks, `lat-${e}`)).inbox);
   const samples = { without: [] as number[], with: [] as number[] };
+  /** Timed calls of either appspace by what ran just before: a call with endpoints, or one without. */
+  const byPrevious = { without: [] as number[], with: [] as number[] };
   const respondedAt = new Map<string, number>();
   await waitForQueueIdle(w.logs);
   const queue = newQueueStats();
@@ -644,15 +670,27 @@ async function measureLatency(w: Worker, receiver: Receiver): Promise<Latency> {
 
   log(
     `\nlatency: ${WARMUP} warm-up + ${ITERATIONS} timed calls per appspace, one at a time, interleaved ` +
-      `(no endpoints vs ${LATENCY_ENDPOINTS} endpoints)`,
+      `in a shuffled order (no endpoints vs ${LATENCY_ENDPOINTS} endpoints)`,
   );
-  for (let i = 0; i < WARMUP + ITERATIONS; i++) {
-    const order = i % 2 === 0 ? (["without", "with"] as const) : (["with", "without"] as const);
+  // A shuffled order, not alternation: a call's background work (dispatch, deliveries) slows the
+  // calls right after it, and fixed patterns (ABAB, ABBA) hand most of that to one side.
+  const random = mulberry32(0x5eed);
+  const schedule = (n: number) => shuffle([...Array(n).fill("without"), ...Array(n).fill("with")] as Side[], random);
+  let previous: Side | undefined;
+  let call = 0;
+  for (const [phase, order] of [
+    ["warmup", schedule(WARMUP)],
+    ["timed", schedule(ITERATIONS)],
+  ] as const) {
     for (const which of order) {
       const appspace = which === "with" ? withHooks : without;
-      const result = await createReferral(w, appspace, `lat-${which}-${i}`);
+      const result = await createReferral(w, appspace, `lat-${which}-${call++}`);
       if (which === "with") respondedAt.set(result.code, performance.now());
-      if (i >= WARMUP) samples[which].push(result.ms);
+      if (phase === "timed") {
+        samples[which].push(result.ms);
+        if (previous) byPrevious[previous].push(result.ms);
+      }
+      previous = which;
     }
   }
   const expected = (WARMUP + ITERATIONS) * LATENCY_ENDPOINTS;
@@ -675,6 +713,8 @@ async function measureLatency(w: Worker, receiver: Receiver): Promise<Latency> {
   return {
     without: stats(samples.without),
     with: stats(samples.with),
+    afterWithout: stats(byPrevious.without),
+    afterWith: stats(byPrevious.with),
     expected,
     delivered,
     lag: { p50: percentile(lags, 0.5), p95: percentile(lags, 0.95), max: lags.length ? Math.max(...lags) : Number.NaN },
@@ -776,6 +816,20 @@ function printLatency(l: Latency) {
       [String(LATENCY_ENDPOINTS), ms(l.with.p50), ms(l.with.p95), ms(l.with.mean)],
       ["ratio with / without", ratio50.toFixed(3), ratio95.toFixed(3), (l.with.mean / l.without.mean).toFixed(3)],
       ["added (with - without)", ms(l.with.p50 - l.without.p50), ms(l.with.p95 - l.without.p95), ""],
+    ],
+  );
+  log(`\nThe same calls (both appspaces) by the call just before them — the neighbours' share of its background work:`);
+  table(
+    ["previous call", "p50", "p95", "mean"],
+    [
+      ["no endpoints", ms(l.afterWithout.p50), ms(l.afterWithout.p95), ms(l.afterWithout.mean)],
+      [`${LATENCY_ENDPOINTS} endpoints`, ms(l.afterWith.p50), ms(l.afterWith.p95), ms(l.afterWith.mean)],
+      [
+        "ratio",
+        (l.afterWith.p50 / l.afterWithout.p50).toFixed(3),
+        (l.afterWith.p95 / l.afterWithout.p95).toFixed(3),
+        (l.afterWith.mean / l.afterWithout.mean).toFixed(3),
+      ],
     ],
   );
   log(

@@ -9,6 +9,8 @@ import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/router";
 import { services } from "./middleware/services";
 import { adminRouter } from "./routes/admin";
+import { deferredRouter } from "./routes/deferred";
+import { linksRouter } from "./routes/links";
 import { referralsRouter } from "./routes/referrals";
 
 export const API_VERSION = "0.1.0";
@@ -16,8 +18,11 @@ export const API_VERSION = "0.1.0";
 export function createApp() {
   const app = createRouter();
 
-  app.use("*", requestId());
   app.use("*", secureHeaders());
+  // The public link domain first: its hot path skips the API's middleware (request ids, body
+  // limits, the database client), which it doesn't need.
+  app.route("/", linksRouter);
+  app.use("*", requestId());
   app.use(
     "*",
     bodyLimit({
@@ -67,6 +72,7 @@ export function createApp() {
 
   app.route("/v1/admin", adminRouter);
   app.route("/v1/api/referral", referralsRouter);
+  app.route("/api/deferred", deferredRouter);
 
   app.notFound((c) => c.json({ error: `Not found: ${c.req.method} ${c.req.path}` }, 404));
 

@@ -1,14 +1,20 @@
 import { loadConfig } from "./config";
 import { getDb } from "./db/client";
 import { pruneDeliveries } from "./db/webhooks";
+import { consumeClicks } from "./links/click-consumer";
+import type { ClickMessage } from "./links/clicks";
 import { deliverWebhook, failDeadLetter } from "./webhooks/deliver";
 import type { WebhookMessage } from "./webhooks/outbox";
 import { sweepOutbox } from "./webhooks/outbox";
 
-/** Queue consumer: webhook deliveries, and their dead letters (queue names end in `-dlq`). */
+/** Queue consumers: clicks, webhook deliveries, and their dead letters (queue names end in `-dlq`). */
 export async function handleQueue(batch: MessageBatch<unknown>, env: CloudflareBindings): Promise<void> {
   const config = loadConfig(env);
   const db = getDb(config);
+  if (batch.queue.endsWith("-clicks")) {
+    await consumeClicks(db, batch as MessageBatch<ClickMessage>, env.WEBHOOKS as Queue<WebhookMessage>);
+    return;
+  }
   const messages = batch.messages as readonly Message<WebhookMessage>[];
   if (batch.queue.endsWith("-dlq")) {
     await Promise.all(messages.map((message) => failDeadLetter(db, message)));

@@ -84,9 +84,13 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(op?.responses ?? {})).toContain("401");
   });
 
-  it("documents only paths under /v1/api/referral and /v1/admin", async () => {
+  it("documents only the JSON API: /v1/api/referral, /api/deferred and /v1/admin", async () => {
     const doc = await getDoc();
-    for (const path of Object.keys(doc.paths)) expect(path).toMatch(/^\/v1\/(api\/referral|admin)\//);
+    for (const path of Object.keys(doc.paths)) expect(path).toMatch(/^\/(v1\/(api\/referral|admin)|api\/deferred)\//);
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith("/api/deferred/")).sort()).toEqual([
+      "/api/deferred/claim",
+      "/api/deferred/match",
+    ]);
     const admin = Object.keys(doc.paths).filter((p) => p.startsWith("/v1/admin/"));
     expect(admin.sort()).toEqual(
       [
@@ -126,6 +130,18 @@ describe("GET /openapi.json", () => {
         "reward_milestone",
         "reward_type",
         "reward_value",
+        "ios_app_store_url",
+        "android_package",
+        "web_fallback_url",
+        "og_title",
+        "og_description",
+        "og_image_url",
+        "match_window_minutes",
+        "match_strategy",
+        "match_min_confidence",
+        "apple_team_id",
+        "ios_bundle_ids",
+        "android_sha256_cert_fingerprints",
       ].sort(),
     );
     expect(props("AppspaceSettingsPatch").sort()).toEqual(settings);

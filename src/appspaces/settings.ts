@@ -16,9 +16,7 @@ const rewardValue = z
   .transform((v) => (v === "" ? null : String(v)))
   .nullable();
 
-const httpsUrl = z
-  .url({ protocol: /^https$/, error: "must be an https URL" })
-  .max(2048);
+const httpsUrl = z.url({ protocol: /^https$/, error: "must be an https URL" }).max(2048);
 
 /** Text for link previews; `{{referrer_name}}` is replaced with the referrer's display name. */
 const previewText = (max: number) => z.string().trim().min(1).max(max).nullable();

@@ -5,12 +5,13 @@ import { dispatchOutbox, type WebhookMessage } from "../webhooks/outbox";
 /**
  * After a successful write, move the appspace's fresh outbox events onto the webhook queue —
  * after the response is sent (`waitUntil`), so callers never wait for it. If this is lost, the
- * cron sweep sends the events later.
+ * cron sweep sends the events later. GETs write nothing, except where `includeGet` says they do
+ * (a deferred-link claim).
  */
-export function dispatchEventsAfterWrite() {
+export function dispatchEventsAfterWrite(options: { includeGet?: boolean } = {}) {
   return createMiddleware<AppEnv>(async function dispatchEventsAfterWrite(c, next) {
     await next();
-    if (c.req.method === "GET" || c.res.status >= 300) return;
+    if ((c.req.method === "GET" && !options.includeGet) || c.res.status >= 300) return;
     const appspaceId = c.get("caller")?.appspace.id;
     if (!appspaceId) return;
     c.executionCtx.waitUntil(

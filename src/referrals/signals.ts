@@ -7,7 +7,7 @@ import { hmacHex } from "../lib/crypto";
  */
 export function hashSignal(
   secret: string,
-  kind: "ip" | "device",
+  kind: "ip" | "device" | "fingerprint",
   appspaceId: string,
   value: string | null | undefined,
 ): Promise<string | null> {

@@ -13,6 +13,18 @@ export interface Settings {
   reward_value: string | null;
   referee_reward_type: string;
   referee_reward_value: string | null;
+  ios_app_store_url: string | null;
+  android_package: string | null;
+  web_fallback_url: string | null;
+  og_title: string | null;
+  og_description: string | null;
+  og_image_url: string | null;
+  match_window_minutes: number;
+  match_strategy: string;
+  match_min_confidence: number;
+  apple_team_id: string | null;
+  ios_bundle_ids: string[];
+  android_sha256_cert_fingerprints: string[];
 }
 
 export interface AppspaceBody {

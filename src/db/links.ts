@@ -1,0 +1,128 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "./client";
+
+/** Reads behind the edge caches, claims of deferred links, and click batches. */
+
+const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
+
+export interface LinkRow {
+  code: string;
+  appspace_id: string;
+  status: "pending" | "completed" | "expired";
+  expires_at_ms: string;
+  referrer_name: string | null;
+  settings: Record<string, unknown>;
+}
+
+/** One indexed read: the referral by code and its appspace's settings (a snapshot cache miss). */
+export async function findLink(db: Db, code: string): Promise<LinkRow | undefined> {
+  const result = await db.execute(sql`
+    select r.code, r.appspace_id,
+           case when r.status = 'pending' and r.expires_at <= now() then 'expired' else r.status end as status,
+           (extract(epoch from r.expires_at) * 1000)::bigint::text as expires_at_ms,
+           r.referrer_name, a.settings
+    from referrals r join appspaces a on a.id = r.appspace_id
+    where r.code = ${code}::text`);
+  return rowsOf<LinkRow>(result)[0];
+}
+
+/** The appspace serving a link domain (for unknown codes and /.well-known files). */
+export async function findAppspaceByHost(
+  db: Db,
+  host: string,
+): Promise<{ id: string; settings: Record<string, unknown> } | undefined> {
+  const result = await db.execute(sql`
+    select id, settings from appspaces where domains @> jsonb_build_array(${host}::text)
+    order by created_at limit 1`);
+  return rowsOf<{ id: string; settings: Record<string, unknown> }>(result)[0];
+}
+
+/**
+ * Claims a deferred link, at most once: the token is the primary key, so of any number of
+ * concurrent claims one inserts. The `deferred_link.claimed` event is written in the same
+ * statement.
+ */
+export async function claimDeferred(
+  db: Db,
+  p: { token: string; appspaceId: string; code: string; method: "token" | "match"; path: string },
+): Promise<boolean> {
+  const result = await db.execute(sql`
+    with claimed as (
+      insert into deferred_claims (token, appspace_id, code, method)
+      values (${p.token}::text, ${p.appspaceId}::uuid, ${p.code}::text, ${p.method}::text)
+      on conflict (token) do nothing
+      returning token, appspace_id, code, method
+    ), ev as (
+      insert into events (appspace_id, type, data)
+      select appspace_id, 'deferred_link.claimed',
+             jsonb_build_object('token', token, 'referral_code', code, 'path', ${p.path}::text, 'method', method)
+      from claimed
+    )
+    select count(*)::int as n from claimed`);
+  return (rowsOf<{ n: number }>(result)[0]?.n ?? 0) > 0;
+}
+
+/** Which of these tokens were already claimed. */
+export async function claimedTokens(db: Db, tokens: readonly string[]): Promise<Set<string>> {
+  if (!tokens.length) return new Set();
+  const result = await db.execute(sql`
+    select token from deferred_claims where token in (${sql.join(
+      tokens.map((t) => sql`${t}::text`),
+      sql`, `,
+    )})`);
+  return new Set(rowsOf<{ token: string }>(result).map((r) => r.token));
+}
+
+export interface ClickRow {
+  appspace_id: string;
+  code: string;
+  clicked_at: string;
+  route: string;
+  token: string | null;
+  os: string | null;
+  os_version: string | null;
+  device_type: string | null;
+  browser: string | null;
+  browser_version: string | null;
+  in_app: string | null;
+  country: string | null;
+  city: string | null;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  utm_term: string | null;
+  utm_content: string | null;
+  referer_host: string | null;
+  ip_hash: string | null;
+}
+
+/**
+ * A whole batch of clicks and their `link.clicked` events in one statement (payload fields from
+ * the seed's webhook table: prefix, token, platform, device_type — plus the referral code).
+ */
+export async function insertClicks(db: Db, rows: readonly ClickRow[]): Promise<string[]> {
+  if (!rows.length) return [];
+  const result = await db.execute(sql`
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(
+        appspace_id uuid, code text, clicked_at timestamptz, route text, token text, os text, os_version text,
+        device_type text, browser text, browser_version text, in_app text, country text, city text,
+        utm_source text, utm_medium text, utm_campaign text, utm_term text, utm_content text,
+        referer_host text, ip_hash text)
+    ), ins as (
+      insert into clicks (appspace_id, code, clicked_at, route, token, os, os_version, device_type, browser,
+                          browser_version, in_app, country, city, utm_source, utm_medium, utm_campaign, utm_term,
+                          utm_content, referer_host, ip_hash)
+      select appspace_id, code, clicked_at, route, token, os, os_version, device_type, browser, browser_version,
+             in_app, country, city, utm_source, utm_medium, utm_campaign, utm_term, utm_content, referer_host, ip_hash
+      from input
+      returning appspace_id, code, token, os, device_type, clicked_at
+    ), ev as (
+      insert into events (appspace_id, type, data)
+      select appspace_id, 'link.clicked', jsonb_build_object(
+        'prefix', 'ref', 'referral_code', code, 'token', token, 'platform', os, 'device_type', device_type)
+      from ins
+    )
+    select distinct appspace_id from ins`);
+  return rowsOf<{ appspace_id: string }>(result).map((r) => r.appspace_id);
+}

@@ -1,0 +1,43 @@
+import type { Db } from "../db/client";
+import { type ClickRow, insertClicks } from "../db/links";
+import { dispatchOutbox, type WebhookMessage } from "../webhooks/outbox";
+import type { ClickMessage } from "./clicks";
+import { parseUserAgent } from "./parse";
+
+export function clickRow(message: ClickMessage): ClickRow {
+  const ua = parseUserAgent(message.userAgent ?? undefined);
+  return {
+    appspace_id: message.appspaceId,
+    code: message.code,
+    clicked_at: message.clickedAt,
+    route: message.route,
+    token: message.token,
+    os: ua.os,
+    os_version: ua.osVersion,
+    device_type: ua.deviceType,
+    browser: ua.browser,
+    browser_version: ua.browserVersion,
+    in_app: ua.inApp,
+    country: message.country,
+    city: message.city,
+    utm_source: message.utm.source ?? null,
+    utm_medium: message.utm.medium ?? null,
+    utm_campaign: message.utm.campaign ?? null,
+    utm_term: message.utm.term ?? null,
+    utm_content: message.utm.content ?? null,
+    referer_host: message.refererHost,
+    ip_hash: message.ipHash,
+  };
+}
+
+/**
+ * Click consumer: the full User-Agent parse (kept off the hot path), one INSERT for the whole
+ * batch with its `link.clicked` events, then those events go out to webhooks. A failure retries
+ * the batch (max_retries in wrangler.toml).
+ */
+export async function consumeClicks(db: Db, batch: MessageBatch<ClickMessage>, webhooks: Queue<WebhookMessage>) {
+  const rows = batch.messages.map((m) => clickRow(m.body));
+  const appspaces = await insertClicks(db, rows);
+  batch.ackAll();
+  await Promise.all(appspaces.map((appspaceId) => dispatchOutbox(db, webhooks, { appspaceId, limit: 500 })));
+}

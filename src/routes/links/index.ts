@@ -1,0 +1,257 @@
+import { type Context, Hono } from "hono";
+import { loadConfig } from "../../config";
+import { getDb } from "../../db/client";
+import { type DeferredRecord, headerLanguage, newToken, saveDeferred } from "../../deferred/records";
+import type { CacheDeps } from "../../links/cache";
+import { type ClickMessage, refererHost, utmParams } from "../../links/clicks";
+import { classifyForRouting } from "../../links/device";
+import { fillPlaceholders, interstitialPage, iosPage, notFoundPage, previewPage } from "../../links/pages";
+import { decideRoute } from "../../links/route";
+import { hostAppspace, linkSnapshot } from "../../links/snapshot";
+import type { LinkSnapshot, RoutingUa } from "../../links/types";
+import { CODE_ALPHABET, CODE_LENGTH, normalizeCode } from "../../referrals/code";
+import { hashSignal } from "../../referrals/signals";
+import type { AppEnv } from "../../types";
+
+/**
+ * The public link domain: /ref/:code and the app-association files. Plain Hono routes (HTML and
+ * redirects, not part of the JSON API). The hot path does no database round trip once a link's
+ * snapshot is cached, and everything it records leaves through `waitUntil`.
+ */
+export const linksRouter = new Hono<AppEnv>();
+
+const CODE_PATTERN = new RegExp(`^[${CODE_ALPHABET}]{${CODE_LENGTH}}$`);
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+
+function cacheDeps(c: Context<AppEnv>): CacheDeps {
+  return { kv: c.env.LINKS, waitUntil: (p) => c.executionCtx.waitUntil(p) };
+}
+
+function html(c: Context<AppEnv>, body: string, status: 200 | 404 = 200) {
+  return c.html(body, status, { "cache-control": "no-store", "referrer-policy": "no-referrer" });
+}
+
+const cf = (c: Context<AppEnv>) => (c.req.raw as Request & { cf?: IncomingRequestCfProperties }).cf;
+
+/** Off the response path: hash the IP, then queue the click for the consumer. */
+function recordClick(c: Context<AppEnv>, link: LinkSnapshot, route: ClickMessage["route"], token: string | null) {
+  const url = new URL(c.req.url);
+  const ip = c.req.header("cf-connecting-ip");
+  const secret = loadConfig(c.env).ipHashSecret;
+  const props = cf(c);
+  c.executionCtx.waitUntil(
+    (async () => {
+      const message: ClickMessage = {
+        appspaceId: link.appspaceId,
+        code: link.code,
+        clickedAt: new Date().toISOString(),
+        route,
+        token,
+        userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
+        ipHash: await hashSignal(secret, "ip", link.appspaceId, ip),
+        country: typeof props?.country === "string" ? props.country : null,
+        city: typeof props?.city === "string" ? props.city : null,
+        utm: utmParams(url),
+        refererHost: refererHost(c.req.header("referer")),
+      };
+      await c.env.CLICKS.send(message, { contentType: "json" });
+    })().catch((error: unknown) => console.error(JSON.stringify({ msg: "click not recorded", error: String(error) }))),
+  );
+}
+
+/** Writes (or overwrites) this device's deferred record, off the response path. */
+function recordDeferred(
+  c: Context<AppEnv>,
+  link: LinkSnapshot,
+  token: string,
+  ua: RoutingUa,
+  signals: Partial<DeferredRecord["signals"]> | null,
+) {
+  const ip = c.req.header("cf-connecting-ip") ?? "unknown";
+  const userAgent = c.req.header("user-agent") ?? "";
+  const secret = loadConfig(c.env).ipHashSecret;
+  const props = cf(c);
+  c.executionCtx.waitUntil(
+    (async () => {
+      const [ipHash, fingerprint] = await Promise.all([
+        hashSignal(secret, "ip", link.appspaceId, ip),
+        hashSignal(secret, "fingerprint", link.appspaceId, `${ip}|${userAgent}`),
+      ]);
+      const record: DeferredRecord = {
+        token,
+        appspaceId: link.appspaceId,
+        code: link.code,
+        path: `/ref/${link.code}`,
+        ipHash: ipHash ?? "unknown",
+        fingerprint: fingerprint ?? "unknown",
+        os: ua.os,
+        signals: {
+          timezone: signals?.timezone ?? (typeof props?.timezone === "string" ? props.timezone : null),
+          language: signals?.language ?? headerLanguage(c.req.header("accept-language")),
+          screenWidth: signals?.screenWidth ?? null,
+          screenHeight: signals?.screenHeight ?? null,
+          safariVersion: ua.safariVersion,
+        },
+        source: signals ? "script" : "headers",
+        clickedAt: Date.now(),
+      };
+      await saveDeferred(c.env.LINKS, record);
+    })().catch((error: unknown) =>
+      console.error(JSON.stringify({ msg: "deferred record not saved", error: String(error) })),
+    ),
+  );
+}
+
+const usable = (link: LinkSnapshot | null, now: number): link is LinkSnapshot =>
+  link !== null && link.status === "pending" && link.expiresAt > now;
+
+linksRouter.on(["GET", "HEAD"], "/ref/:code", async (c) => {
+  const now = Date.now();
+  const ua = classifyForRouting(c.req.header("user-agent"));
+  const ip = c.req.header("cf-connecting-ip");
+  if (c.req.method === "GET" && !ua.crawler && ip) {
+    const { success } = await c.env.CLICK_LIMITER.limit({ key: ip });
+    if (!success) return c.text("Too many requests", 429, { "retry-after": "60", "cache-control": "no-store" });
+  }
+  const db = getDb(loadConfig(c.env));
+  const deps = cacheDeps(c);
+  const code = normalizeCode(c.req.param("code"));
+  const link = CODE_PATTERN.test(code) ? await linkSnapshot(db, deps, code) : null;
+  const host = new URL(c.req.url).hostname;
+  const linkFallback = link ? link.app.webFallbackUrl : null;
+  const hostFallbackUrl = usable(link, now)
+    ? null
+    : (linkFallback ?? (await hostAppspace(db, deps, host))?.settings.web_fallback_url ?? null);
+  const token = newToken();
+  const route = decideRoute({ method: c.req.method, ua, link, now, token, hostFallbackUrl });
+
+  switch (route.kind) {
+    case "head":
+      return c.body(null, usable(link, now) ? 200 : 404, { "content-type": "text/html; charset=UTF-8" });
+    case "not_found":
+      return html(c, notFoundPage(), 404);
+    case "preview": {
+      const app = link?.app;
+      const referrerName = link?.referrerName ?? null;
+      return html(
+        c,
+        previewPage({
+          title: fillPlaceholders(app?.ogTitle ?? "{{referrer_name}} invited you", referrerName),
+          description: fillPlaceholders(app?.ogDescription ?? "Accept the invitation to get started.", referrerName),
+          imageUrl: app?.ogImageUrl ?? null,
+          url: `https://${host}/ref/${code}`,
+        }),
+      );
+    }
+    case "fallback":
+      if (usable(link, now)) recordClick(c, link, "fallback", null);
+      return c.redirect(route.url, 302);
+    case "play_store":
+      if (usable(link, now)) {
+        recordClick(c, link, "play_store", token);
+        recordDeferred(c, link, token, ua, null);
+      }
+      return c.redirect(route.url, 302);
+    case "ios_page":
+      if (usable(link, now)) recordClick(c, link, "ios_page", token);
+      // The deferred record is written by /continue, with the page's signals (or without).
+      return html(c, iosPage({ continueUrl: `/ref/${code}/continue?t=${token}` }));
+    case "interstitial": {
+      if (!usable(link, now)) return html(c, notFoundPage(), 404);
+      recordClick(c, link, "interstitial", token);
+      if (route.os === "android") recordDeferred(c, link, token, ua, null);
+      const storeUrl = route.os === "ios" && route.storeUrl ? `/ref/${code}/continue?t=${token}` : route.storeUrl;
+      const openUrl =
+        route.os === "android"
+          ? `intent://${host}/ref/${code}#Intent;scheme=https;end`
+          : route.os === "ios"
+            ? `x-safari-https://${host}/ref/${code}`
+            : null;
+      const title = fillPlaceholders(link.app.ogTitle ?? "{{referrer_name}} invited you", link.referrerName);
+      return html(c, interstitialPage({ os: route.os, openUrl, storeUrl, title }));
+    }
+  }
+});
+
+const SIGNAL_LIMITS = {
+  tz: /^[A-Za-z0-9_+\-/]{1,64}$/,
+  l: /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8}){0,3}$/,
+};
+
+function screenSize(value: string | undefined): number | null {
+  if (!value || !/^\d{1,5}$/.test(value)) return null;
+  const n = Number(value);
+  return n >= 100 && n <= 10_000 ? n : null;
+}
+
+/** iOS: store the page's signals (or, without JavaScript, the headers' ones), then the App Store. */
+linksRouter.get("/ref/:code/continue", async (c) => {
+  const now = Date.now();
+  const db = getDb(loadConfig(c.env));
+  const code = normalizeCode(c.req.param("code"));
+  const link = CODE_PATTERN.test(code) ? await linkSnapshot(db, cacheDeps(c), code) : null;
+  if (!usable(link, now) || !link.app.iosAppStoreUrl) {
+    const fallback = link?.app.webFallbackUrl;
+    return fallback ? c.redirect(fallback, 302) : html(c, notFoundPage(), 404);
+  }
+  const token = c.req.query("t");
+  if (token && TOKEN_PATTERN.test(token)) {
+    const tz = c.req.query("tz");
+    const language = c.req.query("l");
+    const width = screenSize(c.req.query("w"));
+    const height = screenSize(c.req.query("h"));
+    const fromScript = Boolean(tz || language || width || height);
+    recordDeferred(
+      c,
+      link,
+      token,
+      classifyForRouting(c.req.header("user-agent")),
+      fromScript
+        ? {
+            timezone: tz && SIGNAL_LIMITS.tz.test(tz) ? tz : null,
+            language: language && SIGNAL_LIMITS.l.test(language) ? language : null,
+            screenWidth: width,
+            screenHeight: height,
+          }
+        : null,
+    );
+  }
+  return c.redirect(link.app.iosAppStoreUrl, 302);
+});
+
+/** Universal links: iOS opens the installed app for /ref/* on this domain. */
+linksRouter.get("/.well-known/apple-app-site-association", async (c) => {
+  const space = await hostAppspace(getDb(loadConfig(c.env)), cacheDeps(c), new URL(c.req.url).hostname);
+  const teamId = space?.settings.apple_team_id;
+  const bundles = space?.settings.ios_bundle_ids ?? [];
+  if (!teamId || bundles.length === 0) return c.json({ error: "No iOS app is configured for this domain" }, 404);
+  const appIDs = bundles.map((bundle) => `${teamId}.${bundle}`);
+  return c.json(
+    {
+      applinks: {
+        apps: [],
+        details: [{ appIDs, components: [{ "/": "/ref/*" }], appID: appIDs[0], paths: ["/ref/*"] }],
+      },
+    },
+    200,
+    { "cache-control": "public, max-age=3600" },
+  );
+});
+
+/** App Links: Android opens the installed app for this domain's links. */
+linksRouter.get("/.well-known/assetlinks.json", async (c) => {
+  const space = await hostAppspace(getDb(loadConfig(c.env)), cacheDeps(c), new URL(c.req.url).hostname);
+  const pkg = space?.settings.android_package;
+  const fingerprints = space?.settings.android_sha256_cert_fingerprints ?? [];
+  if (!pkg || fingerprints.length === 0) return c.json({ error: "No Android app is configured for this domain" }, 404);
+  return c.json(
+    [
+      {
+        relation: ["delegate_permission/common.handle_all_urls"],
+        target: { namespace: "android_app", package_name: pkg, sha256_cert_fingerprints: fingerprints },
+      },
+    ],
+    200,
+    { "cache-control": "public, max-age=3600" },
+  );
+});
