@@ -1,0 +1,91 @@
+import { env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
+import { createAppspace, createReferral, sql, type TestAppspace } from "./api";
+
+export const UA = {
+  iphone:
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+  android:
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36",
+  desktop:
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+  instagramIos:
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 330.0.0.30.88 (iPhone15,2; iOS 17_4; en_US; en; scale=3.00; 1179x2556; 602345200)",
+  facebookAndroid:
+    "Mozilla/5.0 (Linux; Android 14; SM-S918B Build/UP1A.231005.007; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/124.0.6367.82 Mobile Safari/537.36 [FB_IAB/FB4A;FBAV/460.0.0.48.109;]",
+  slackbot: "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+  facebookexternalhit: "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+};
+
+export const APP_SETTINGS = {
+  ios_app_store_url: "https://apps.apple.com/app/id1234567890",
+  android_package: "com.example.app",
+  web_fallback_url: "https://example.com/welcome",
+  og_title: "{{referrer_name}} invited you to Example",
+  og_description: "Get 10% off your first order",
+  og_image_url: "https://example.com/og.png",
+};
+
+export interface LinkFixture {
+  space: TestAppspace;
+  host: string;
+  code: string;
+}
+
+/** A fresh appspace on its own link domain, with a pending referral to click. */
+export async function linkFixture(settings: Record<string, unknown> = {}): Promise<LinkFixture> {
+  const host = `${crypto.randomUUID().slice(0, 8)}.links.test`;
+  const space = await createAppspace({ domains: [host], settings: { ...APP_SETTINGS, ...settings } });
+  const ref = await createReferral(space, { user_id: "jane", user_name: "Jane Doe" });
+  return { space, host, code: ref.referral_code };
+}
+
+/** Requests the link domain as a browser would (no redirects followed). */
+export async function visit(
+  url: string,
+  options: { ua?: string; ip?: string; method?: string; headers?: Record<string, string> } = {},
+) {
+  const response = await exports.default.fetch(
+    new Request(url, {
+      method: options.method ?? "GET",
+      redirect: "manual",
+      headers: {
+        ...(options.ua ? { "user-agent": options.ua } : {}),
+        "cf-connecting-ip": options.ip ?? "203.0.113.10",
+        "accept-language": "en-US,en;q=0.9",
+        ...options.headers,
+      },
+    }),
+  );
+  return { status: response.status, headers: response.headers, body: await response.text() };
+}
+
+export async function kvEntries(prefix: string) {
+  const listed = await env.LINKS.list({ prefix });
+  return Promise.all(
+    listed.keys.map(async (k) => ({ name: k.name, expiration: k.expiration, value: await env.LINKS.get(k.name) })),
+  );
+}
+
+/** Polls until the click consumer has written `count` clicks for a code. */
+export async function waitForClicks(code: string, count: number, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await sql<Record<string, string | null>>("select * from clicks where code = $1 order by clicked_at", [
+      code,
+    ]);
+    if (rows.length >= count) return rows;
+    if (Date.now() > deadline) throw new Error(`clicks for ${code}: ${rows.length}/${count}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function waitForKv(prefix: string, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const entries = await kvEntries(prefix);
+    if (entries.length) return entries;
+    if (Date.now() > deadline) throw new Error(`no KV entry under ${prefix}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
