@@ -24,9 +24,8 @@ import {
 // Assumptions
 // ---------------------------------------------------------------------------------------------
 
-/** The match window the route would use (estimate: App Store download + first launch rarely
- * takes longer; see INSTALL_DELAY_* for how many installs fall outside it). */
-const MATCH_WINDOW_MINUTES = 60;
+/** The appspace default `match_window_minutes` (src/appspaces/settings.ts), restated. */
+const MATCH_WINDOW_MINUTES = 120;
 /** Simulated span per scenario. Long against the window so edge effects are small. */
 const SIM_HOURS = 12;
 /** iPhones per scenario (networks are sized from this and the scenario's mix). */
@@ -80,7 +79,8 @@ const IOS_VERSIONS: readonly (readonly [string, number])[] = [
 ];
 
 /** Timezones and language tags a network's "home" is drawn from (a US-weighted audience with a
- * European and Asian share; estimate) — homogeneity below matters far more than this list. */
+ * European and Asian share; estimate). Drawn independently of each other: only agreement between
+ * devices matters, so the homogeneity figures below matter far more than this list. */
 const TIMEZONES: readonly (readonly [string, number])[] = [
   ["America/New_York", 0.3],
   ["America/Chicago", 0.18],
@@ -169,7 +169,7 @@ const REPEAT_CLICK_RATE = 0.1;
 const BURST_SPREAD_MINUTES = 10;
 /** Click → install on iOS for referral links (industry click-to-install benchmarks: 20–40%). */
 const CLICK_TO_INSTALL = 0.3;
-/** Click → first launch, lognormal: median 6 min, σ 1.3 → ~4% after 60 min (estimate from
+/** Click → first launch, lognormal: median 6 min, σ 1.3 → ~4% after 60 min, ~1% after 120 (estimate from
  * attribution vendors' click-to-install-time distributions: the bulk within minutes, a long tail). */
 const INSTALL_DELAY_MEDIAN_MINUTES = 6;
 const INSTALL_DELAY_SIGMA = 1.3;
@@ -522,7 +522,7 @@ interface Tally {
   confidenceSum: number;
 }
 
-function run(events: readonly SimEvent[], strategy: MatchStrategy): Tally {
+function run(events: readonly SimEvent[], strategy: MatchStrategy, minConfidence = DEFAULT_MIN_CONFIDENCE): Tally {
   const t: Tally = {
     installs: 0,
     organic: 0,
@@ -557,7 +557,7 @@ function run(events: readonly SimEvent[], strategy: MatchStrategy): Tally {
     if (live.length !== all.length) byIp.set(e.ip, live);
     const result = matchInstall(e.signals, live, {
       strategy,
-      minConfidence: DEFAULT_MIN_CONFIDENCE,
+      minConfidence,
       windowMinutes: MATCH_WINDOW_MINUTES,
       now: e.at,
     });
@@ -615,7 +615,7 @@ const row = (cells: readonly string[]) =>
     .join("  ")
     .trimEnd();
 
-function rowOf(scenario: string, strategy: MatchStrategy, t: Tally): string {
+function rowOf(scenario: string, strategy: string, t: Tally): string {
   return row([
     scenario,
     strategy === DEFAULT_MATCH_STRATEGY ? `${strategy}*` : strategy,
@@ -662,6 +662,10 @@ function main(): number {
   });
   const gate = SCENARIOS.find((s) => s.name === GATE_SCENARIO);
   if (gate) {
+    console.log("");
+    console.log(`ablation (${GATE_SCENARIO}, same events): strict without the min_confidence gate`);
+    const events = buildEvents(mulberry32(seed * 1000 + SCENARIOS.indexOf(gate)), gate.mix, CLICKS_PER_IPHONE_PER_HOUR);
+    console.log(rowOf(GATE_SCENARIO, "strict@0", run(events, "strict", 0)));
     console.log("");
     console.log(`contention sweep (${GATE_SCENARIO}, click rate × factor; not gated):`);
     CONTENTION_SWEEP.forEach((factor, i) => {

@@ -13,7 +13,9 @@
  * routing always agree on them; `deviceType` falls back to it when ua-parser-js has no answer
  * (desktops, unknown Android models, iPadOS in desktop mode).
  */
-import { UAParser } from "ua-parser-js";
+// Default import: ua-parser-js 1.x is CommonJS (`module.exports = UAParser`); workerd's CJS interop
+// exposes no named `UAParser` export.
+import UAParser from "ua-parser-js";
 import { classifyForRouting } from "./device";
 import type { DeviceType } from "./types";
 
