@@ -6,7 +6,7 @@ import type { CacheDeps } from "../../links/cache";
 import { type ClickMessage, refererHost, utmParams } from "../../links/clicks";
 import { classifyForRouting } from "../../links/device";
 import { fillPlaceholders, interstitialPage, iosPage, notFoundPage, previewPage } from "../../links/pages";
-import { decideRoute } from "../../links/route";
+import { decideRoute, isLinkUsable } from "../../links/route";
 import { hostAppspace, linkSnapshot } from "../../links/snapshot";
 import type { LinkSnapshot, RoutingUa } from "../../links/types";
 import { CODE_ALPHABET, CODE_LENGTH, normalizeCode } from "../../referrals/code";
@@ -103,7 +103,7 @@ function recordDeferred(
 }
 
 const usable = (link: LinkSnapshot | null, now: number): link is LinkSnapshot =>
-  link !== null && link.status === "pending" && link.expiresAt > now;
+  link !== null && isLinkUsable(link, now);
 
 linksRouter.on(["GET", "HEAD"], "/ref/:code", async (c) => {
   const now = Date.now();
