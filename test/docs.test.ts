@@ -87,10 +87,11 @@ describe("GET /openapi.json", () => {
   it("documents only the JSON API: /v1/api/referral, /api/deferred and /v1/admin", async () => {
     const doc = await getDoc();
     for (const path of Object.keys(doc.paths)) expect(path).toMatch(/^\/(v1\/(api\/referral|admin)|api\/deferred)\//);
-    expect(Object.keys(doc.paths).filter((p) => p.startsWith("/api/deferred/")).sort()).toEqual([
-      "/api/deferred/claim",
-      "/api/deferred/match",
-    ]);
+    expect(
+      Object.keys(doc.paths)
+        .filter((p) => p.startsWith("/api/deferred/"))
+        .sort(),
+    ).toEqual(["/api/deferred/claim", "/api/deferred/match"]);
     const admin = Object.keys(doc.paths).filter((p) => p.startsWith("/v1/admin/"));
     expect(admin.sort()).toEqual(
       [
