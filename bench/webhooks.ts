@@ -363,11 +363,13 @@ interface Worker {
   logs: BenchLog;
   /** Worker console lines that report a failure (outbox dispatch failed, delivery crashed, …). */
   workerErrors: string[];
-  batchSize: number;
+  /** null: no consumer for edgeref-webhooks. */
+  batchSize: number | null;
   dispose(): Promise<void>;
 }
 
-async function startWorker(scriptPath: string, gatewayPort: number, batchSize: number): Promise<Worker> {
+/** `batchSize` null: no consumer for edgeref-webhooks (Miniflare then drops what is sent to it). */
+async function startWorker(scriptPath: string, gatewayPort: number, batchSize: number | null): Promise<Worker> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 8; attempt++) {
     const logs = new BenchLog();
@@ -404,15 +406,18 @@ async function startWorker(scriptPath: string, gatewayPort: number, batchSize: n
         WEBHOOKS: { queueName: "edgeref-webhooks" },
         CLICKS: { queueName: "edgeref-clicks" },
       },
-      queueConsumers: {
-        "edgeref-webhooks": {
-          maxBatchSize: batchSize,
-          maxBatchTimeout: BATCH_TIMEOUT_S,
-          maxRetries: MAX_RETRIES,
-          deadLetterQueue: "edgeref-webhooks-dlq",
-        },
-        "edgeref-webhooks-dlq": { maxBatchSize: 10, maxBatchTimeout: BATCH_TIMEOUT_S, maxRetries: MAX_RETRIES },
-      },
+      queueConsumers:
+        batchSize === null
+          ? {}
+          : {
+              "edgeref-webhooks": {
+                maxBatchSize: batchSize,
+                maxBatchTimeout: BATCH_TIMEOUT_S,
+                maxRetries: MAX_RETRIES,
+                deadLetterQueue: "edgeref-webhooks-dlq",
+              },
+              "edgeref-webhooks-dlq": { maxBatchSize: 10, maxBatchTimeout: BATCH_TIMEOUT_S, maxRetries: MAX_RETRIES },
+            },
     });
     try {
       await mf.ready;
@@ -514,6 +519,14 @@ function shuffle<T>(items: T[], random: () => number): T[] {
   return items;
 }
 
+/** 95% interval of p50(a) / p50(b) by resampling both (2,000 rounds, seeded). */
+function bootstrapRatio(a: number[], b: number[]): [number, number] {
+  const random = mulberry32(0xb007);
+  const resample = (xs: number[]) => Array.from(xs, () => xs[Math.floor(random() * xs.length)] ?? 0);
+  const ratios = Array.from({ length: 2000 }, () => percentile(resample(a), 0.5) / percentile(resample(b), 0.5));
+  return [percentile(ratios, 0.025), percentile(ratios, 0.975)];
+}
+
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
@@ -551,7 +564,8 @@ async function undispatched(client: pg.Client, appspaceId: string): Promise<numb
 }
 
 async function measureThroughput(w: Worker, receiver: Receiver, client: pg.Client): Promise<Throughput> {
-  const tag = `tp${w.batchSize}`;
+  const batchSize = w.batchSize ?? 0;
+  const tag = `tp${batchSize}`;
   // Warm the isolate (code paths, caller cache, pools) on an appspace without endpoints.
   const scratch = await createAppspace(w, `${tag}-warmup`);
   await runPool(100, CONCURRENCY, (i) => createReferral(w, scratch, `warm-${i}`));
@@ -562,7 +576,7 @@ async function measureThroughput(w: Worker, receiver: Receiver, client: pg.Clien
   await sleep(1500); // let the warm-up's queue traffic (none expected) settle
   w.logs.stats = newQueueStats();
 
-  log(`\n[batch ${w.batchSize}] producing ${EVENTS} referral.created events, ${CONCURRENCY} concurrent callers`);
+  log(`\n[batch ${batchSize}] producing ${EVENTS} referral.created events, ${CONCURRENCY} concurrent callers`);
   const cpu = cpuSample();
   const started = performance.now();
   await runPool(EVENTS, CONCURRENCY, (i) => createReferral(w, appspace, `${tag}-user-${i}`));
@@ -623,7 +637,7 @@ async function measureThroughput(w: Worker, receiver: Receiver, client: pg.Clien
   w.logs.stats = newQueueStats(); // `backlog.queue` keeps what the backlog alone did
 
   return {
-    batchSize: w.batchSize,
+    batchSize,
     events: EVENTS,
     produceMs,
     totalMs,
@@ -645,8 +659,12 @@ async function measureThroughput(w: Worker, receiver: Receiver, client: pg.Clien
 // measurement 2: latency of the event-producing call, without vs with webhook endpoints
 
 interface Latency {
+  /** false: no queue consumer ran, so only the request path and the outbox dispatch were measured. */
+  consumer: boolean;
   without: { p50: number; p95: number; mean: number };
   with: { p50: number; p95: number; mean: number };
+  /** 95% bootstrap interval of p50 with / p50 without. */
+  ratioInterval: [number, number];
   afterWithout: { p50: number; p95: number; mean: number };
   afterWith: { p50: number; p95: number; mean: number };
   expected: number;
@@ -660,11 +678,13 @@ interface Latency {
 }
 
 async function measureLatency(w: Worker, receiver: Receiver): Promise<Latency> {
-  const without = await createAppspace(w, "lat-without");
-  const withHooks = await createAppspace(w, "lat-with");
+  const consumer = w.batchSize !== null;
+  const tag = consumer ? "lat" : "lat-noconsumer";
+  const without = await createAppspace(w, `${tag}-without`);
+  const withHooks = await createAppspace(w, `${tag}-with`);
   const inboxes: Inbox[] = [];
   for (let e = 1; e <= LATENCY_ENDPOINTS; e++)
-    inboxes.push((await subscribe(w, receiver, withHooks, `lat-${e}`)).inbox);
+    inboxes.push((await subscribe(w, receiver, withHooks, `${tag}-${e}`)).inbox);
   const samples = { without: [] as number[], with: [] as number[] };
   /** Timed calls of either appspace by what ran just before: a call with endpoints, or one without. */
   const byPrevious = { without: [] as number[], with: [] as number[] };
@@ -675,8 +695,8 @@ async function measureLatency(w: Worker, receiver: Receiver): Promise<Latency> {
   const cpu = cpuSample();
 
   log(
-    `\nlatency: ${WARMUP} warm-up + ${ITERATIONS} timed calls per appspace, one at a time, interleaved ` +
-      `in a shuffled order (no endpoints vs ${LATENCY_ENDPOINTS} endpoints)`,
+    `\nlatency${consumer ? "" : ", no queue consumer"}: ${WARMUP} warm-up + ${ITERATIONS} timed calls per ` +
+      `appspace, one at a time, interleaved in a shuffled order (no endpoints vs ${LATENCY_ENDPOINTS} endpoints)`,
   );
   // A shuffled order, not alternation: a call's background work (dispatch, deliveries) slows the
   // calls right after it, and fixed patterns (ABAB, ABBA) hand most of that to one side.
@@ -699,7 +719,7 @@ async function measureLatency(w: Worker, receiver: Receiver): Promise<Latency> {
       previous = which;
     }
   }
-  const expected = (WARMUP + ITERATIONS) * LATENCY_ENDPOINTS;
+  const expected = consumer ? (WARMUP + ITERATIONS) * LATENCY_ENDPOINTS : 0;
   const delivered = await waitForDeliveries(inboxes, expected);
   const cpuUse = cpuSince(cpu);
   await waitForQueueIdle(w.logs);
@@ -717,8 +737,10 @@ async function measureLatency(w: Worker, receiver: Receiver): Promise<Latency> {
     mean: values.reduce((a, b) => a + b, 0) / values.length,
   });
   return {
+    consumer,
     without: stats(samples.without),
     with: stats(samples.with),
+    ratioInterval: bootstrapRatio(samples.with, samples.without),
     afterWithout: stats(byPrevious.without),
     afterWith: stats(byPrevious.with),
     expected,
@@ -811,37 +833,57 @@ function printThroughput(results: Throughput[]) {
   );
 }
 
-function printLatency(l: Latency) {
-  const ratio50 = l.with.p50 / l.without.p50;
-  const ratio95 = l.with.p95 / l.without.p95;
-  log(`\nLatency of POST /v1/api/referral/create (time to full response body, ${ITERATIONS} calls each):`);
-  table(
-    ["webhook endpoints", "p50", "p95", "mean"],
-    [
-      ["none", ms(l.without.p50), ms(l.without.p95), ms(l.without.mean)],
-      [String(LATENCY_ENDPOINTS), ms(l.with.p50), ms(l.with.p95), ms(l.with.mean)],
-      ["ratio with / without", ratio50.toFixed(3), ratio95.toFixed(3), (l.with.mean / l.without.mean).toFixed(3)],
-      ["added (with - without)", ms(l.with.p50 - l.without.p50), ms(l.with.p95 - l.without.p95), ""],
-    ],
+function printLatency(runs: Latency[]) {
+  log(
+    `\nLatency of POST /v1/api/referral/create (time to full response body; ${ITERATIONS} calls per appspace, ` +
+      "shuffled; the first run is the checked one):",
   );
+  const rows: string[][] = [];
+  for (const l of runs) {
+    const run = l.consumer ? "queue consumer running" : "no queue consumer";
+    rows.push(
+      [run, "none", ms(l.without.p50), ms(l.without.p95), ms(l.without.mean)],
+      ["", String(LATENCY_ENDPOINTS), ms(l.with.p50), ms(l.with.p95), ms(l.with.mean)],
+      [
+        "",
+        "ratio with / without",
+        (l.with.p50 / l.without.p50).toFixed(3),
+        (l.with.p95 / l.without.p95).toFixed(3),
+        (l.with.mean / l.without.mean).toFixed(3),
+      ],
+      ["", "95% interval of ratio", `${l.ratioInterval[0].toFixed(3)}–${l.ratioInterval[1].toFixed(3)}`, "", ""],
+      ["", "added (with - without)", ms(l.with.p50 - l.without.p50), ms(l.with.p95 - l.without.p95), ""],
+    );
+  }
+  table(["run", "webhook endpoints", "p50", "p95", "mean"], rows);
+  for (const l of runs) {
+    if (!l.consumer) continue;
+    log(
+      `deliveries of those calls: ${l.delivered}/${l.expected} (${l.queueMessages} queue messages); ` +
+        `event -> webhook lag (create response to receipt) p50 ${ms(l.lag.p50)}, p95 ${ms(l.lag.p95)}, ` +
+        `max ${ms(l.lag.max)}; CPU ${percent(l.cpu)}`,
+    );
+  }
   log(`\nThe same calls (both appspaces) by the call just before them — the neighbours' share of its background work:`);
   table(
-    ["previous call", "p50", "p95", "mean"],
-    [
-      ["no endpoints", ms(l.afterWithout.p50), ms(l.afterWithout.p95), ms(l.afterWithout.mean)],
-      [`${LATENCY_ENDPOINTS} endpoints`, ms(l.afterWith.p50), ms(l.afterWith.p95), ms(l.afterWith.mean)],
+    ["run", "previous call", "p50", "p95", "mean"],
+    runs.flatMap((l) => [
       [
+        l.consumer ? "queue consumer running" : "no queue consumer",
+        "no endpoints",
+        ms(l.afterWithout.p50),
+        ms(l.afterWithout.p95),
+        ms(l.afterWithout.mean),
+      ],
+      ["", `${LATENCY_ENDPOINTS} endpoints`, ms(l.afterWith.p50), ms(l.afterWith.p95), ms(l.afterWith.mean)],
+      [
+        "",
         "ratio",
         (l.afterWith.p50 / l.afterWithout.p50).toFixed(3),
         (l.afterWith.p95 / l.afterWithout.p95).toFixed(3),
         (l.afterWith.mean / l.afterWithout.mean).toFixed(3),
       ],
-    ],
-  );
-  log(
-    `deliveries of those calls: ${l.delivered}/${l.expected} (${l.queueMessages} queue messages); ` +
-      `event -> webhook lag (create response to receipt) p50 ${ms(l.lag.p50)}, p95 ${ms(l.lag.p95)}, ` +
-      `max ${ms(l.lag.max)}; CPU ${percent(l.cpu)}`,
+    ]),
   );
 }
 
@@ -877,22 +919,41 @@ async function main(): Promise<number> {
       await w.dispose();
     }
   }
+  // The same comparison with no queue consumer: what the request path and the outbox dispatch
+  // cost, without the deliveries' CPU, which here shares the cores with everything else.
+  let isolated: Latency | undefined;
+  if (process.env.BENCH_NO_CONSUMER_RUN !== "0") {
+    const w = await startWorker(scriptPath, gateway.port, null);
+    log("\nMiniflare: no consumer for edgeref-webhooks (messages sent to it are dropped)");
+    try {
+      isolated = await measureLatency(w, receiver);
+    } finally {
+      workerErrors.push(...w.workerErrors);
+      await w.dispose();
+    }
+  }
 
   printThroughput(throughput);
-  if (latency) printLatency(latency);
+  const latencies = [latency, isolated].filter((l): l is Latency => l !== undefined);
+  if (latencies.length) printLatency(latencies);
 
   const verified = throughput.reduce((sum, r) => sum + r.verified, 0) + (latency?.verified ?? 0);
   const verifyFailures = [...throughput.flatMap((r) => r.verifyFailures), ...(latency?.verifyFailures ?? [])];
   const duplicates = throughput.reduce((sum, r) => sum + r.duplicates, 0);
+  const unacked = [...throughput.flatMap((r) => [r.queue, r.backlog.queue])].reduce(
+    (sum, q) => sum + q.messages - q.acked,
+    0,
+  );
   log(
     `\nsignatures: ${verified} sampled deliveries verified with standardwebhooks, ${verifyFailures.length} failed` +
       `${verifyFailures[0] ? ` (${verifyFailures[0]})` : ""}; duplicate deliveries at the receiver: ${duplicates}; ` +
-      `stray requests: ${receiver.strays}; worker error lines: ${workerErrors.length}`,
+      `stray requests: ${receiver.strays}; queue messages not acked (retried): ${unacked}; ` +
+      `worker error lines: ${workerErrors.length}`,
   );
 
   const problems: string[] = [];
   const ratio = latency ? latency.with.p50 / latency.without.p50 : Number.NaN;
-  if (!(ratio <= MAX_RATIO)) problems.push(`latency ratio ${ratio.toFixed(3)} > ${MAX_RATIO}`);
+  if (!(ratio <= MAX_RATIO)) problems.push(`latency ratio ${ratio.toFixed(3)} > ${MAX_RATIO.toFixed(2)}`);
   for (const r of throughput) {
     if (r.delivered < r.events) problems.push(`batch ${r.batchSize}: ${r.events - r.delivered} deliveries missing`);
     if (r.backlog.delivered < r.backlog.messages)
@@ -902,9 +963,12 @@ async function main(): Promise<number> {
     problems.push(`latency run: ${latency.expected - latency.delivered} deliveries missing`);
   if (verifyFailures.length) problems.push(`${verifyFailures.length} signatures failed to verify`);
 
+  const isolatedRatio = isolated ? (isolated.with.p50 / isolated.without.p50).toFixed(3) : "not run";
   log(
-    `\n${problems.length ? `FAIL: ${problems.join("; ")}` : "PASS"}: latency ratio = p50 with ${LATENCY_ENDPOINTS} ` +
-      `endpoints / p50 without = ${ratio.toFixed(3)}, must be <= ${MAX_RATIO.toFixed(2)}; every event delivered.`,
+    `\n${problems.length ? `FAIL (${problems.join("; ")})` : "PASS"}: checked: latency ratio = p50 with ` +
+      `${LATENCY_ENDPOINTS} endpoints / p50 without, queue consumer running, = ${ratio.toFixed(3)} ` +
+      `(must be <= ${MAX_RATIO.toFixed(2)}; without a consumer ${isolatedRatio}), and every event delivered ` +
+      "with a valid signature.",
   );
   log(
     `reproduce: npm run bench:webhooks   (total ${((performance.now() - started) / 1000).toFixed(0)} s; ` +
