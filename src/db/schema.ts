@@ -139,6 +139,8 @@ export const events = pgTable(
     data: jsonb().$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
     dispatchedAt: timestamp({ withTimezone: true, mode: "string" }),
+    /** A dispatcher's short claim on the event (so concurrent dispatchers don't all send it). */
+    dispatchLeasedUntil: timestamp({ withTimezone: true, mode: "string" }),
   },
   (t) => [
     index("events_undispatched_idx").on(t.createdAt).where(sql`${t.dispatchedAt} is null`),

@@ -168,26 +168,40 @@ export interface PendingDispatch {
   endpoint_id: string | null;
 }
 
-/** Undispatched events, oldest first, paired with every active endpoint subscribed to them. */
-export async function pendingDispatches(
+/** How long a dispatcher may hold events before another (the sweep) may send them again. */
+const DISPATCH_LEASE_SECONDS = 30;
+
+/**
+ * Claims undispatched events, oldest first, and pairs each with every active endpoint subscribed
+ * to it. The claim is a short lease taken with SKIP LOCKED, so concurrent dispatchers (one per
+ * write, plus the cron sweep) each get different events instead of all sending the same ones; a
+ * dispatcher that dies leaves a lease that expires, and the sweep sends those events then.
+ */
+export async function leasePendingDispatches(
   db: Db,
   p: { appspaceId?: string; limit: number; olderThanSeconds?: number },
 ): Promise<PendingDispatch[]> {
   const result = await db.execute(sql`
     with pending as (
-      select id, appspace_id, type, created_at from events
+      select id from events
       where dispatched_at is null
+        and (dispatch_leased_until is null or dispatch_leased_until < now())
         ${p.appspaceId ? sql`and appspace_id = ${p.appspaceId}::uuid` : sql``}
         ${p.olderThanSeconds ? sql`and created_at <= now() - make_interval(secs => ${p.olderThanSeconds}::int)` : sql``}
       order by created_at
       limit ${p.limit}::int
+      for update skip locked
+    ), leased as (
+      update events e set dispatch_leased_until = now() + make_interval(secs => ${DISPATCH_LEASE_SECONDS}::int)
+      from pending where e.id = pending.id
+      returning e.id, e.appspace_id, e.type, e.created_at
     )
-    select p.id as event_id, w.id as endpoint_id
-    from pending p
+    select l.id as event_id, w.id as endpoint_id
+    from leased l
     left join webhook_endpoints w
-      on w.appspace_id = p.appspace_id and w.active
-     and (w.events @> '["*"]'::jsonb or w.events @> jsonb_build_array(p.type))
-    order by p.created_at, w.created_at`);
+      on w.appspace_id = l.appspace_id and w.active
+     and (w.events @> '["*"]'::jsonb or w.events @> jsonb_build_array(l.type))
+    order by l.created_at, w.created_at`);
   return rowsOf<PendingDispatch>(result);
 }
 

@@ -1,5 +1,5 @@
 import type { Db } from "../db/client";
-import { markDispatched, pendingDispatches } from "../db/webhooks";
+import { leasePendingDispatches, markDispatched } from "../db/webhooks";
 
 /** One queue message per (event, endpoint) delivery. */
 export interface WebhookMessage {
@@ -15,9 +15,10 @@ export const dispatchSeries = (eventId: string, endpointId: string) => `${eventI
 const SEND_BATCH_LIMIT = 100; // Queues' sendBatch limit
 
 /**
- * Moves undispatched outbox events onto the webhook queue, then marks them dispatched. Send
- * first, mark second: a crash in between re-sends on the next sweep, and the consumer drops the
- * duplicate (same series, same attempt) — never the other way round, which could lose an event.
+ * Moves undispatched outbox events onto the webhook queue, then marks them dispatched. Events are
+ * leased first (concurrent dispatchers take different events), sent, then marked: a crash after
+ * the send re-sends them once the lease expires, and the consumer drops the duplicate (same
+ * series, same attempt) — never the other way round, which could lose an event.
  */
 export async function dispatchOutbox(
   db: Db,
@@ -25,7 +26,7 @@ export async function dispatchOutbox(
   options: { appspaceId?: string; limit?: number; olderThanSeconds?: number } = {},
 ): Promise<{ events: number; messages: number }> {
   const limit = options.limit ?? 100;
-  const pending = await pendingDispatches(db, { ...options, limit });
+  const pending = await leasePendingDispatches(db, { ...options, limit });
   const messages: MessageSendRequest<WebhookMessage>[] = [];
   for (const row of pending) {
     if (!row.endpoint_id) continue;

@@ -1,0 +1,1 @@
+ALTER TABLE "events" ADD COLUMN "dispatch_leased_until" timestamp with time zone;
