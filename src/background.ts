@@ -12,7 +12,7 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: CloudflareB
   const config = loadConfig(env);
   const db = getDb(config);
   if (batch.queue.endsWith("-clicks")) {
-    await consumeClicks(db, batch as MessageBatch<ClickMessage>, env.WEBHOOKS as Queue<WebhookMessage>);
+    await consumeClicks(db, env.LINKS, batch as MessageBatch<ClickMessage>, env.WEBHOOKS as Queue<WebhookMessage>);
     return;
   }
   const messages = batch.messages as readonly Message<WebhookMessage>[];

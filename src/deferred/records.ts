@@ -35,9 +35,22 @@ const deviceKey = (r: Pick<DeferredRecord, "appspaceId" | "ipHash" | "fingerprin
 const tokenKey = (token: string) => `t:${token}`;
 
 export async function saveDeferred(kv: KVNamespace, record: DeferredRecord): Promise<void> {
-  const value = JSON.stringify(record);
+  await saveDeferredRecords(kv, [record]);
+}
+
+/** Saves a batch: every token key, and each device's record once — its most recent click. */
+export async function saveDeferredRecords(kv: KVNamespace, records: readonly DeferredRecord[]): Promise<void> {
   const options = { expirationTtl: DEFERRED_TTL_SECONDS };
-  await Promise.all([kv.put(deviceKey(record), value, options), kv.put(tokenKey(record.token), value, options)]);
+  const latest = new Map<string, DeferredRecord>();
+  for (const record of records) {
+    const key = deviceKey(record);
+    const seen = latest.get(key);
+    if (!seen || seen.clickedAt <= record.clickedAt) latest.set(key, record);
+  }
+  await Promise.all([
+    ...records.map((r) => kv.put(tokenKey(r.token), JSON.stringify(r), options)),
+    ...[...latest].map(([key, r]) => kv.put(key, JSON.stringify(r), options)),
+  ]);
 }
 
 /** A record by token, if it exists and is younger than 24 h (KV's TTL is the backstop). */

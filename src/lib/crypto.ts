@@ -8,11 +8,19 @@ export async function sha256Hex(value: string): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(value)));
 }
 
+// Imported HMAC keys, per secret (an isolate sees one or two): importKey on every hash is waste.
+// The resolved key is cached, never a pending promise (workerd won't share those across requests).
+const hmacKeys = new Map<string, CryptoKey>();
+
 /** Keyed hash (HMAC-SHA256, hex) — how IPs are stored: comparable, never reversible. */
 export async function hmacHex(secret: string, value: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+    ]);
+    hmacKeys.set(secret, key);
+  }
   return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(value)));
 }
 

@@ -1,11 +1,15 @@
 /**
  * Two-level read-through cache for the edge: isolate memory, then KV, then the loader (one
  * Postgres read). An entry carries the time it was loaded from Postgres and is fresh for
- * FRESH_MS wherever it sits, so a settings change reaches every isolate within FRESH_MS of the
- * next load (and within 60 s overall, counting KV's propagation). Misses (unknown codes) are
- * cached too, so random codes can't hammer the database.
+ * FRESH_MS wherever it sits. Once it is older, the stale value is still answered at once and one
+ * refresh per key and isolate runs in `waitUntil` (stale-while-revalidate): the response path
+ * only waits for Postgres when nothing at all is cached. A settings change is therefore seen
+ * within FRESH_MS plus one refresh (and KV propagation), i.e. within 60 s. Misses (unknown
+ * codes) are cached too, so random codes can't hammer the database.
  */
 export const FRESH_MS = 30_000;
+/** Past this age a stale entry is not served any more: the request waits for a fresh load. */
+const MAX_STALE_MS = 5 * 60_000;
 /** KV keeps entries a while longer so a stale entry can be served if the database is down. */
 const KV_TTL_SECONDS = 3600;
 const MAX_ISOLATE_ENTRIES = 10_000;
@@ -16,9 +20,10 @@ interface Entry<T> {
 }
 
 const isolate = new Map<string, Entry<unknown>>();
+const refreshing = new Set<string>();
 
 function remember<T>(key: string, entry: Entry<T>) {
-  if (isolate.size >= MAX_ISOLATE_ENTRIES) {
+  if (isolate.size >= MAX_ISOLATE_ENTRIES && !isolate.has(key)) {
     const oldest = isolate.keys().next().value;
     if (oldest !== undefined) isolate.delete(oldest);
   }
@@ -31,32 +36,48 @@ export interface CacheDeps {
   now?: number;
 }
 
-export async function readThrough<T>(key: string, deps: CacheDeps, load: () => Promise<T | null>): Promise<T | null> {
-  const now = deps.now ?? Date.now();
-  const local = isolate.get(key) as Entry<T> | undefined;
-  if (local && now - local.loadedAt < FRESH_MS) return local.value;
-
-  const stored = await deps.kv.get<Entry<T>>(key, "json").catch(() => null);
-  if (stored && now - stored.loadedAt < FRESH_MS) {
-    remember(key, stored);
-    return stored.value;
-  }
-  let value: T | null;
-  try {
-    value = await load();
-  } catch (error) {
-    // The database is unreachable: a stale answer beats no answer for a redirect.
-    const stale = stored ?? local;
-    if (stale) return stale.value;
-    throw error;
-  }
-  const entry: Entry<T> = { value, loadedAt: now };
+async function loadAndStore<T>(key: string, deps: CacheDeps, load: () => Promise<T | null>, now: number) {
+  const entry: Entry<T> = { value: await load(), loadedAt: now };
   remember(key, entry);
   deps.waitUntil(deps.kv.put(key, JSON.stringify(entry), { expirationTtl: KV_TTL_SECONDS }).catch(() => {}));
-  return value;
+  return entry.value;
+}
+
+export async function readThrough<T>(key: string, deps: CacheDeps, load: () => Promise<T | null>): Promise<T | null> {
+  const now = deps.now ?? Date.now();
+  let cached = isolate.get(key) as Entry<T> | undefined;
+  if (cached && now - cached.loadedAt < FRESH_MS) return cached.value;
+
+  if (!cached || now - cached.loadedAt >= MAX_STALE_MS) {
+    const stored = await deps.kv.get<Entry<T>>(key, "json").catch(() => null);
+    if (stored && (!cached || stored.loadedAt > cached.loadedAt)) {
+      remember(key, stored);
+      cached = stored;
+      if (now - stored.loadedAt < FRESH_MS) return stored.value;
+    }
+  }
+  if (cached && now - cached.loadedAt < MAX_STALE_MS) {
+    if (!refreshing.has(key)) {
+      refreshing.add(key);
+      deps.waitUntil(
+        loadAndStore(key, deps, load, now)
+          .catch(() => {}) // keep serving the stale entry; the next request tries again
+          .finally(() => refreshing.delete(key)),
+      );
+    }
+    return cached.value;
+  }
+  try {
+    return await loadAndStore(key, deps, load, now);
+  } catch (error) {
+    // The database is unreachable: a very stale answer still beats none for a redirect.
+    if (cached) return cached.value;
+    throw error;
+  }
 }
 
 /** Test hook: forget everything cached in this isolate. */
 export function clearIsolateCache(): void {
   isolate.clear();
+  refreshing.clear();
 }

@@ -1,5 +1,6 @@
 import type { Db } from "../db/client";
 import { type ClickRow, insertClicks } from "../db/links";
+import { type DeferredRecord, saveDeferredRecords } from "../deferred/records";
 import { dispatchOutbox, type WebhookMessage } from "../webhooks/outbox";
 import type { ClickMessage } from "./clicks";
 import { parseUserAgent } from "./parse";
@@ -31,11 +32,19 @@ export function clickRow(message: ClickMessage): ClickRow {
 }
 
 /**
- * Click consumer: the full User-Agent parse (kept off the hot path), one INSERT for the whole
- * batch with its `link.clicked` events, then those events go out to webhooks. A failure retries
- * the batch (max_retries in wrangler.toml).
+ * Click consumer: writes store-bound clicks' deferred records to KV (24 h TTL), does the full
+ * User-Agent parse (kept off the hot path), one INSERT for the whole batch with its
+ * `link.clicked` events, then those events go out to webhooks. A failure retries the batch
+ * (max_retries in wrangler.toml); rewriting a KV record is harmless.
  */
-export async function consumeClicks(db: Db, batch: MessageBatch<ClickMessage>, webhooks: Queue<WebhookMessage>) {
+export async function consumeClicks(
+  db: Db,
+  kv: KVNamespace,
+  batch: MessageBatch<ClickMessage>,
+  webhooks: Queue<WebhookMessage>,
+) {
+  const deferred = batch.messages.map((m) => m.body.deferred).filter((d): d is DeferredRecord => d !== undefined);
+  await saveDeferredRecords(kv, deferred);
   const rows = batch.messages.map((m) => clickRow(m.body));
   const appspaces = await insertClicks(db, rows);
   batch.ackAll();

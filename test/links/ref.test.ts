@@ -168,7 +168,8 @@ describe("GET /ref/:code", () => {
     const expired = await visit(`https://${host}/ref/${code}`, { ua: UA.android });
     // The snapshot cached by linkFixture's creation is not involved: this code was never visited.
     expect([expired.status, expired.headers.get("location")]).toEqual([302, "https://example.com/welcome"]);
-    await new Promise((r) => setTimeout(r, 300));
+    // Deferred records are written by the click consumer (batches within ~2 s): give it time.
+    await new Promise((r) => setTimeout(r, 2500));
     expect(await kvEntries(`d:${space.id}:`)).toEqual([]);
     const nowhere = await visit("https://unknown-domain.test/ref/ZZZZZZZZZZ", { ua: UA.desktop });
     expect(nowhere.status).toBe(404);

@@ -80,7 +80,7 @@ export async function waitForClicks(code: string, count: number, timeoutMs = 15_
   }
 }
 
-export async function waitForKv(prefix: string, timeoutMs = 5_000) {
+export async function waitForKv(prefix: string, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const entries = await kvEntries(prefix);

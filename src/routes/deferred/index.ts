@@ -138,7 +138,8 @@ deferredRouter.openapi(matchRoute, async (c) => {
       safariVersion: body.os_version ?? null,
     },
     records
-      .filter((r) => !claimed.has(r.token))
+      // Only iOS clicks are candidates (Android installs claim by token).
+      .filter((r) => r.os === "ios" && !claimed.has(r.token))
       .map((r) => ({ token: r.token, clickedAt: r.clickedAt, signals: r.signals, path: r.path, code: r.code })),
     {
       strategy: settings.match_strategy,

@@ -3,7 +3,7 @@ import { loadConfig } from "../../config";
 import { getDb } from "../../db/client";
 import { type DeferredRecord, headerLanguage, newToken, saveDeferred } from "../../deferred/records";
 import type { CacheDeps } from "../../links/cache";
-import { type ClickMessage, refererHost, utmParams } from "../../links/clicks";
+import { type ClickMessage, queueClick, refererHost, utmParams } from "../../links/clicks";
 import { classifyForRouting } from "../../links/device";
 import { fillPlaceholders, interstitialPage, iosPage, notFoundPage, previewPage } from "../../links/pages";
 import { decideRoute, isLinkUsable } from "../../links/route";
@@ -33,8 +33,51 @@ function html(c: Context<AppEnv>, body: string, status: 200 | 404 = 200) {
 
 const cf = (c: Context<AppEnv>) => (c.req.raw as Request & { cf?: IncomingRequestCfProperties }).cf;
 
-/** Off the response path: hash the IP, then queue the click for the consumer. */
-function recordClick(c: Context<AppEnv>, link: LinkSnapshot, route: ClickMessage["route"], token: string | null) {
+async function deferredRecord(
+  c: Context<AppEnv>,
+  link: LinkSnapshot,
+  token: string,
+  ua: RoutingUa,
+  signals: Partial<DeferredRecord["signals"]> | null,
+): Promise<DeferredRecord> {
+  const ip = c.req.header("cf-connecting-ip") ?? "unknown";
+  const secret = loadConfig(c.env).ipHashSecret;
+  const props = cf(c);
+  const [ipHash, fingerprint] = await Promise.all([
+    hashSignal(secret, "ip", link.appspaceId, ip),
+    hashSignal(secret, "fingerprint", link.appspaceId, `${ip}|${c.req.header("user-agent") ?? ""}`),
+  ]);
+  return {
+    token,
+    appspaceId: link.appspaceId,
+    code: link.code,
+    path: `/ref/${link.code}`,
+    ipHash: ipHash ?? "unknown",
+    fingerprint: fingerprint ?? "unknown",
+    os: ua.os,
+    signals: {
+      timezone: signals?.timezone ?? (typeof props?.timezone === "string" ? props.timezone : null),
+      language: signals?.language ?? headerLanguage(c.req.header("accept-language")),
+      screenWidth: signals?.screenWidth ?? null,
+      screenHeight: signals?.screenHeight ?? null,
+      safariVersion: ua.safariVersion,
+    },
+    source: signals ? "script" : "headers",
+    clickedAt: Date.now(),
+  };
+}
+
+/**
+ * Off the response path: hash the IP and queue the click (batched per isolate). A store-bound
+ * click's deferred record rides along; the click consumer writes it to KV.
+ */
+function recordClick(
+  c: Context<AppEnv>,
+  link: LinkSnapshot,
+  route: ClickMessage["route"],
+  token: string | null,
+  deferredFor: RoutingUa | null,
+) {
   const url = new URL(c.req.url);
   const ip = c.req.header("cf-connecting-ip");
   const secret = loadConfig(c.env).ipHashSecret;
@@ -53,13 +96,14 @@ function recordClick(c: Context<AppEnv>, link: LinkSnapshot, route: ClickMessage
         city: typeof props?.city === "string" ? props.city : null,
         utm: utmParams(url),
         refererHost: refererHost(c.req.header("referer")),
+        ...(deferredFor && token ? { deferred: await deferredRecord(c, link, token, deferredFor, null) } : {}),
       };
-      await c.env.CLICKS.send(message, { contentType: "json" });
+      await queueClick(c.env.CLICKS as Queue<ClickMessage>, message);
     })().catch((error: unknown) => console.error(JSON.stringify({ msg: "click not recorded", error: String(error) }))),
   );
 }
 
-/** Writes (or overwrites) this device's deferred record, off the response path. */
+/** iOS /continue: this device's deferred record, with the page's signals (or the headers'). */
 function recordDeferred(
   c: Context<AppEnv>,
   link: LinkSnapshot,
@@ -67,38 +111,12 @@ function recordDeferred(
   ua: RoutingUa,
   signals: Partial<DeferredRecord["signals"]> | null,
 ) {
-  const ip = c.req.header("cf-connecting-ip") ?? "unknown";
-  const userAgent = c.req.header("user-agent") ?? "";
-  const secret = loadConfig(c.env).ipHashSecret;
-  const props = cf(c);
   c.executionCtx.waitUntil(
-    (async () => {
-      const [ipHash, fingerprint] = await Promise.all([
-        hashSignal(secret, "ip", link.appspaceId, ip),
-        hashSignal(secret, "fingerprint", link.appspaceId, `${ip}|${userAgent}`),
-      ]);
-      const record: DeferredRecord = {
-        token,
-        appspaceId: link.appspaceId,
-        code: link.code,
-        path: `/ref/${link.code}`,
-        ipHash: ipHash ?? "unknown",
-        fingerprint: fingerprint ?? "unknown",
-        os: ua.os,
-        signals: {
-          timezone: signals?.timezone ?? (typeof props?.timezone === "string" ? props.timezone : null),
-          language: signals?.language ?? headerLanguage(c.req.header("accept-language")),
-          screenWidth: signals?.screenWidth ?? null,
-          screenHeight: signals?.screenHeight ?? null,
-          safariVersion: ua.safariVersion,
-        },
-        source: signals ? "script" : "headers",
-        clickedAt: Date.now(),
-      };
-      await saveDeferred(c.env.LINKS, record);
-    })().catch((error: unknown) =>
-      console.error(JSON.stringify({ msg: "deferred record not saved", error: String(error) })),
-    ),
+    deferredRecord(c, link, token, ua, signals)
+      .then((record) => saveDeferred(c.env.LINKS, record))
+      .catch((error: unknown) =>
+        console.error(JSON.stringify({ msg: "deferred record not saved", error: String(error) })),
+      ),
   );
 }
 
@@ -144,22 +162,18 @@ linksRouter.on(["GET", "HEAD"], "/ref/:code", async (c) => {
       );
     }
     case "fallback":
-      if (usable(link, now)) recordClick(c, link, "fallback", null);
+      if (usable(link, now)) recordClick(c, link, "fallback", null, null);
       return c.redirect(route.url, 302);
     case "play_store":
-      if (usable(link, now)) {
-        recordClick(c, link, "play_store", token);
-        recordDeferred(c, link, token, ua, null);
-      }
+      if (usable(link, now)) recordClick(c, link, "play_store", token, ua);
       return c.redirect(route.url, 302);
     case "ios_page":
-      if (usable(link, now)) recordClick(c, link, "ios_page", token);
+      if (usable(link, now)) recordClick(c, link, "ios_page", token, null);
       // The deferred record is written by /continue, with the page's signals (or without).
       return html(c, iosPage({ continueUrl: `/ref/${code}/continue?t=${token}` }));
     case "interstitial": {
       if (!usable(link, now)) return html(c, notFoundPage(), 404);
-      recordClick(c, link, "interstitial", token);
-      if (route.os === "android") recordDeferred(c, link, token, ua, null);
+      recordClick(c, link, "interstitial", token, route.os === "android" ? ua : null);
       const storeUrl = route.os === "ios" && route.storeUrl ? `/ref/${code}/continue?t=${token}` : route.storeUrl;
       const openUrl =
         route.os === "android"
