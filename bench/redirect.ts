@@ -177,7 +177,10 @@ async function main(): Promise<number> {
   }
   const measureSeconds = (performance.now() - measureStarted) / 1000;
   counter.phase = "after";
-  const measuredQueries = counter.count("measure");
+  const measuredCalls = counter.calls.filter((x) => x.phase === "measure");
+  // Refreshes of a stale cache entry run in waitUntil, after the response; they say so in SQL.
+  const refreshes = measuredCalls.filter((x) => x.sql.startsWith("/* edge-cache refresh */")).length;
+  const measuredQueries = { requests: measuredCalls.length - refreshes };
 
   const problems: string[] = [];
   // After the load the Worker still answers as it should.
@@ -237,7 +240,8 @@ async function main(): Promise<number> {
   log(
     `\nPostgres queries (counted at the gateway): seed ${counter.count("seed").requests}, ` +
       `warm-up ${warmupQueries.requests} (the first click loads the snapshot), ` +
-      `measured rounds ${measuredQueries.requests} in ${measureSeconds.toFixed(0)} s — must be 0`,
+      `measured rounds ${measuredQueries.requests} on the response path in ${measureSeconds.toFixed(0)} s — must be 0 ` +
+      `(plus ${refreshes} background refreshes of stale cache entries, after the response)`,
   );
   // Grouped into bursts (same statement within 1 s): concurrent misses of one cache entry show as one burst.
   const bursts: { at: number; n: number; sql: string }[] = [];

@@ -14,9 +14,15 @@ export interface LinkRow {
   settings: Record<string, unknown>;
 }
 
+/**
+ * Edge-cache refreshes that run in `waitUntil` say so in a leading SQL comment, so they can be
+ * told apart from reads on a response path (pg_stat_statements, the redirect benchmark).
+ */
+const origin = (background: boolean) => sql.raw(background ? "/* edge-cache refresh */ " : "");
+
 /** One indexed read: the referral by code and its appspace's settings (a snapshot cache miss). */
-export async function findLink(db: Db, code: string): Promise<LinkRow | undefined> {
-  const result = await db.execute(sql`
+export async function findLink(db: Db, code: string, p = { background: false }): Promise<LinkRow | undefined> {
+  const result = await db.execute(sql`${origin(p.background)}
     select r.code, r.appspace_id,
            case when r.status = 'pending' and r.expires_at <= now() then 'expired' else r.status end as status,
            (extract(epoch from r.expires_at) * 1000)::bigint::text as expires_at_ms,
@@ -30,8 +36,9 @@ export async function findLink(db: Db, code: string): Promise<LinkRow | undefine
 export async function findAppspaceByHost(
   db: Db,
   host: string,
+  p = { background: false },
 ): Promise<{ id: string; settings: Record<string, unknown> } | undefined> {
-  const result = await db.execute(sql`
+  const result = await db.execute(sql`${origin(p.background)}
     select id, settings from appspaces where domains @> jsonb_build_array(${host}::text)
     order by created_at limit 1`);
   return rowsOf<{ id: string; settings: Record<string, unknown> }>(result)[0];

@@ -36,14 +36,17 @@ export interface CacheDeps {
   now?: number;
 }
 
-async function loadAndStore<T>(key: string, deps: CacheDeps, load: () => Promise<T | null>, now: number) {
-  const entry: Entry<T> = { value: await load(), loadedAt: now };
+async function loadAndStore<T>(key: string, deps: CacheDeps, load: Loader<T>, now: number, background: boolean) {
+  const entry: Entry<T> = { value: await load({ background }), loadedAt: now };
   remember(key, entry);
   deps.waitUntil(deps.kv.put(key, JSON.stringify(entry), { expirationTtl: KV_TTL_SECONDS }).catch(() => {}));
   return entry.value;
 }
 
-export async function readThrough<T>(key: string, deps: CacheDeps, load: () => Promise<T | null>): Promise<T | null> {
+/** `background`: the load is a refresh in `waitUntil`, off the response path. */
+export type Loader<T> = (context: { background: boolean }) => Promise<T | null>;
+
+export async function readThrough<T>(key: string, deps: CacheDeps, load: Loader<T>): Promise<T | null> {
   const now = deps.now ?? Date.now();
   let cached = isolate.get(key) as Entry<T> | undefined;
   if (cached && now - cached.loadedAt < FRESH_MS) return cached.value;
@@ -60,7 +63,7 @@ export async function readThrough<T>(key: string, deps: CacheDeps, load: () => P
     if (!refreshing.has(key)) {
       refreshing.add(key);
       deps.waitUntil(
-        loadAndStore(key, deps, load, now)
+        loadAndStore(key, deps, load, now, true)
           .catch(() => {}) // keep serving the stale entry; the next request tries again
           .finally(() => refreshing.delete(key)),
       );
@@ -68,7 +71,7 @@ export async function readThrough<T>(key: string, deps: CacheDeps, load: () => P
     return cached.value;
   }
   try {
-    return await loadAndStore(key, deps, load, now);
+    return await loadAndStore(key, deps, load, now, false);
   } catch (error) {
     // The database is unreachable: a very stale answer still beats none for a redirect.
     if (cached) return cached.value;

@@ -17,8 +17,8 @@ export function appRouting(settings: Settings): AppRouting {
 
 /** The link behind /ref/:code, from the edge caches (no database round trip when warm). */
 export function linkSnapshot(db: Db, deps: CacheDeps, code: string): Promise<LinkSnapshot | null> {
-  return readThrough<LinkSnapshot>(`link:${code}`, deps, async () => {
-    const row = await findLink(db, code);
+  return readThrough<LinkSnapshot>(`link:${code}`, deps, async ({ background }) => {
+    const row = await findLink(db, code, { background });
     if (!row) return null;
     return {
       code: row.code,
@@ -38,8 +38,8 @@ export interface HostAppspace {
 
 /** The appspace that owns a link domain (unknown codes' fallback, /.well-known files). */
 export function hostAppspace(db: Db, deps: CacheDeps, host: string): Promise<HostAppspace | null> {
-  return readThrough<HostAppspace>(`host:${host.toLowerCase()}`, deps, async () => {
-    const row = await findAppspaceByHost(db, host.toLowerCase());
+  return readThrough<HostAppspace>(`host:${host.toLowerCase()}`, deps, async ({ background }) => {
+    const row = await findAppspaceByHost(db, host.toLowerCase(), { background });
     return row ? { appspaceId: row.id, settings: readSettings(row.settings) } : null;
   });
 }
