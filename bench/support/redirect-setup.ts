@@ -41,7 +41,8 @@ export const CASES: readonly ClickCase[] = [
   },
   {
     name: "store-bound click",
-    detail: "Chrome on Android -> 302 to the Play Store; click + deferred record queued together (the click consumer writes KV)",
+    detail:
+      "Chrome on Android -> 302 to the Play Store; click + deferred record queued together (the click consumer writes KV)",
     userAgent:
       "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/135.0.0.0 Mobile Safari/537.36",
     location: (location) =>
