@@ -45,23 +45,26 @@ export const CreateReferralResponse = z
 
 const MilestoneEntry = z.object({ milestone: z.string(), timestamp: z.string() }).openapi("MilestoneEntry");
 
+const STATUSES = ["pending", "completed", "expired"] as const;
+
+/** What every referral view shows: its progress and both sides' rewards. */
+const referralProgress = {
+  referral_code: z.string(),
+  status: z.enum(STATUSES),
+  milestone: z.string(),
+  milestone_history: z.array(MilestoneEntry),
+  reward_type: z.string().nullable(),
+  reward_value: z.string().nullable(),
+  reward_claimed: z.boolean(),
+  referee_reward_type: z.string().nullable(),
+  referee_reward_value: z.string().nullable(),
+  referee_reward_claimed: z.boolean(),
+  created_at: z.string(),
+  completed_at: z.string().nullable(),
+};
+
 export const ReferralLookupResponse = z
-  .object({
-    referral_code: z.string(),
-    referrer_id: z.string(),
-    status: z.enum(["pending", "completed", "expired"]),
-    milestone: z.string(),
-    milestone_history: z.array(MilestoneEntry),
-    reward_type: z.string().nullable(),
-    reward_value: z.string().nullable(),
-    reward_claimed: z.boolean(),
-    referee_reward_type: z.string().nullable(),
-    referee_reward_value: z.string().nullable(),
-    referee_reward_claimed: z.boolean(),
-    created_at: z.string(),
-    completed_at: z.string().nullable(),
-    expires_at: z.string(),
-  })
+  .object({ ...referralProgress, referrer_id: z.string(), expires_at: z.string() })
   .openapi("Referral");
 
 export const MilestoneBody = z
@@ -83,7 +86,7 @@ export const MilestoneResponse = z
       id: z.string(),
       referral_code: z.string(),
       milestone: z.string(),
-      status: z.enum(["pending", "completed", "expired"]),
+      status: z.enum(STATUSES),
       reward_type: z.string().nullable(),
       reward_value: z.string().nullable(),
     }),
@@ -134,27 +137,16 @@ export const ClaimRefereeResponse = z
 
 export const ByUserQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ example: 50 }),
-  status: z.enum(["pending", "completed", "expired"]).optional(),
+  status: z.enum(STATUSES).optional(),
 });
 
 export const ByUserResponse = z
   .object({
     referrals: z.array(
       z.object({
-        referral_code: z.string(),
+        ...referralProgress,
         referred_user_id: z.string().nullable(),
         referred_user_name: z.string().nullable(),
-        status: z.enum(["pending", "completed", "expired"]),
-        milestone: z.string(),
-        milestone_history: z.array(MilestoneEntry),
-        reward_type: z.string().nullable(),
-        reward_value: z.string().nullable(),
-        reward_claimed: z.boolean(),
-        referee_reward_type: z.string().nullable(),
-        referee_reward_value: z.string().nullable(),
-        referee_reward_claimed: z.boolean(),
-        created_at: z.string(),
-        completed_at: z.string().nullable(),
       }),
     ),
     total: z.number().int(),
