@@ -48,5 +48,8 @@ export async function consumeClicks(
   const rows = batch.messages.map((m) => clickRow(m.body));
   const appspaces = await insertClicks(db, rows);
   batch.ackAll();
-  await Promise.all(appspaces.map((appspaceId) => dispatchOutbox(db, webhooks, { appspaceId, limit: 500 })));
+  // The clicks are stored; if sending their events fails now, the cron sweep sends them later.
+  await Promise.all(appspaces.map((appspaceId) => dispatchOutbox(db, webhooks, { appspaceId, limit: 500 }))).catch(
+    (error: unknown) => console.error(JSON.stringify({ msg: "click events not dispatched yet", error: String(error) })),
+  );
 }
