@@ -1,27 +1,9 @@
-/**
- * Referral read scaling: leaderboard and by-user p50 with 10k vs 1M referrals per appspace.
- *
- * Requirement: by-user (limit default 50, max 200, optional status) and leaderboard (limit default
- * 25, max 100) stay fast as data grows; p50 at 1M must be at most 2x p50 at 10k.
- *
- * What runs: the real query functions of src/db/referrals.ts through getDb(), i.e. the Worker's
- * code path (drizzle-orm/neon-http -> Neon HTTP driver -> scripts/gateway.ts -> PostgreSQL).
- * Two appspaces are seeded in one database (10k and 1M referrals) and measured side by side,
- * their calls interleaved so machine noise hits both equally. See bench/README.md.
- *
- *   npm run bench:referrals                      (starts and stops a throwaway PostgreSQL)
- *   DATABASE_URL=postgres://… npm run bench:referrals   (uses that database; bench rows removed after)
- */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { neonConfig } from "@neondatabase/serverless";
 import pg from "pg";
-import { type Gateway, startGateway } from "../scripts/gateway";
 import { type Db, getDb } from "../src/db/client";
 import { leaderboard, listReferralsByUser, type StatusFilter } from "../src/db/referrals";
+import { startGatewayOnFreePort, startThrowawayPostgres } from "./support/postgres";
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
@@ -35,7 +17,6 @@ type SizeLabel = (typeof SIZES)[number]["label"];
 
 const log = (line: string) => console.log(line);
 const ms = (t: number) => `${t.toFixed(2)} ms`;
-const randomPort = (base: number) => base + Math.floor(Math.random() * 4000);
 
 // ---------------------------------------------------------------------------------------------
 // cleanup: everything started here is stopped on exit, error or signal
@@ -64,49 +45,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 // ---------------------------------------------------------------------------------------------
 // database + gateway
 
-function startThrowawayPostgres(): string {
-  const script = resolve("scripts/pg-throwaway.sh");
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const dir = mkdtempSync(join(tmpdir(), "edgeref-bench-pg-"));
-    const port = randomPort(26000);
-    try {
-      const out = execFileSync(script, ["start", dir, String(port)], { encoding: "utf8" });
-      const url = out.trim().split("\n").pop() ?? "";
-      cleanups.push(() => {
-        log(`stopping throwaway PostgreSQL (${dir})`);
-        execFileSync(script, ["stop", dir], { stdio: "inherit" });
-      });
-      log(`throwaway PostgreSQL on 127.0.0.1:${port} (${dir})`);
-      return url;
-    } catch (error) {
-      lastError = error;
-      execFileSync(script, ["stop", dir], { stdio: "ignore" });
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  throw new Error(`could not start a throwaway PostgreSQL: ${String(lastError)}`);
-}
-
-async function startGatewayOnFreePort(databaseUrl: string): Promise<Gateway> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 8; attempt++) {
-    try {
-      const gateway = await startGateway({
-        port: randomPort(22000),
-        databaseUrl,
-        migrationsFolder: resolve("drizzle"),
-        log,
-      });
-      cleanups.push(() => gateway.close());
-      return gateway;
-    } catch (error) {
-      lastError = error;
-      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
-    }
-  }
-  throw lastError;
-}
+const register = (step: () => Promise<void> | void) => {
+  cleanups.push(step);
+};
 
 // ---------------------------------------------------------------------------------------------
 // seeding (plain SQL over `pg`: one INSERT … SELECT per appspace)
@@ -412,8 +353,8 @@ function printTable(results: Awaited<ReturnType<typeof measure>>) {
 
 async function main(): Promise<number> {
   const started = performance.now();
-  const databaseUrl = process.env.DATABASE_URL || startThrowawayPostgres();
-  const gateway = await startGatewayOnFreePort(databaseUrl); // applies the migrations
+  const databaseUrl = process.env.DATABASE_URL || startThrowawayPostgres(register, log);
+  const gateway = await startGatewayOnFreePort(databaseUrl, register, log); // applies the migrations
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   cleanups.push(() => client.end());

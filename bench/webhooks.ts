@@ -1,20 +1,3 @@
-/**
- * Webhook delivery: events/s from the outbox to a loopback receiver, and what webhook endpoints
- * add to the latency of the API call that produces the event.
- *
- * Requirement: report events/s end to end (outbox -> queue -> consumer -> receiver) and the
- * latency of the event-producing call with and without webhook endpoints configured; the latter
- * must stay within 10% (p50 with / p50 without <= 1.10).
- *
- * What runs: the real Worker (src/index.ts bundled with esbuild) in Miniflare (workerd), with
- * its fetch, queue and scheduled handlers and Miniflare's local Queues (producer WEBHOOKS,
- * consumer settings of wrangler.toml), the Neon HTTP driver -> scripts/gateway.ts -> PostgreSQL,
- * and a Node HTTP receiver on loopback. See bench/README.md.
- *
- *   npm run bench:webhooks                       (starts and stops a throwaway PostgreSQL)
- *   DATABASE_URL=postgres://… npm run bench:webhooks    (uses that database; bench rows removed after)
- */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -25,7 +8,8 @@ import { build } from "esbuild";
 import { Log, LogLevel, Miniflare, PeriodType } from "miniflare";
 import pg from "pg";
 import { Webhook } from "standardwebhooks";
-import { type Gateway, startGateway } from "../scripts/gateway";
+import { isAddressInUse, randomPort } from "./support/net";
+import { startGatewayOnFreePort, startThrowawayPostgres } from "./support/postgres";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
@@ -57,7 +41,6 @@ const ORIGIN = "http://bench.edgeref.test";
 const log = (line: string) => console.log(line);
 const ms = (t: number) => (Number.isFinite(t) ? `${t.toFixed(2)} ms` : "n/a");
 const rate = (n: number, millis: number) => `${Math.round((n * 1000) / millis).toLocaleString("en-US")}/s`;
-const randomPort = (base: number) => base + Math.floor(Math.random() * 4000);
 const sleep = (millis: number) => new Promise((ok) => setTimeout(ok, millis));
 
 // ---------------------------------------------------------------------------------------------
@@ -84,55 +67,12 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-const isAddressInUse = (error: unknown) =>
-  (error as NodeJS.ErrnoException)?.code === "EADDRINUSE" || /address already in use|EADDRINUSE/i.test(String(error));
-
 // ---------------------------------------------------------------------------------------------
 // database + gateway (as bench/referrals.ts)
 
-function startThrowawayPostgres(): string {
-  const script = resolve("scripts/pg-throwaway.sh");
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const dir = mkdtempSync(join(tmpdir(), "edgeref-bench-pg-"));
-    const port = randomPort(26000);
-    try {
-      const out = execFileSync(script, ["start", dir, String(port)], { encoding: "utf8" });
-      const url = out.trim().split("\n").pop() ?? "";
-      cleanups.push(() => {
-        log(`stopping throwaway PostgreSQL (${dir})`);
-        execFileSync(script, ["stop", dir], { stdio: "inherit" });
-      });
-      log(`throwaway PostgreSQL on 127.0.0.1:${port} (${dir})`);
-      return url;
-    } catch (error) {
-      lastError = error;
-      execFileSync(script, ["stop", dir], { stdio: "ignore" });
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  throw new Error(`could not start a throwaway PostgreSQL: ${String(lastError)}`);
-}
-
-async function startGatewayOnFreePort(databaseUrl: string): Promise<Gateway> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 8; attempt++) {
-    try {
-      const gateway = await startGateway({
-        port: randomPort(22000),
-        databaseUrl,
-        migrationsFolder: resolve("drizzle"),
-        log,
-      });
-      cleanups.push(() => gateway.close());
-      return gateway;
-    } catch (error) {
-      lastError = error;
-      if (!isAddressInUse(error)) throw error;
-    }
-  }
-  throw lastError;
-}
+const register = (step: () => Promise<void> | void) => {
+  cleanups.push(step);
+};
 
 // ---------------------------------------------------------------------------------------------
 // loopback receiver: answers 200, counts deliveries per endpoint path, verifies a sample
@@ -892,8 +832,8 @@ async function main(): Promise<number> {
   const [load] = loadavg();
   const machine = `${availableParallelism()} cores, load average ${load?.toFixed(2)} at start`;
   log(`machine: ${machine}${(load ?? 0) > 1 ? " (other processes are busy: expect noisier figures)" : ""}`);
-  const databaseUrl = process.env.DATABASE_URL || startThrowawayPostgres();
-  const gateway = await startGatewayOnFreePort(databaseUrl); // applies the migrations
+  const databaseUrl = process.env.DATABASE_URL || startThrowawayPostgres(register, log);
+  const gateway = await startGatewayOnFreePort(databaseUrl, register, log); // applies the migrations
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   cleanups.push(() => client.end());
