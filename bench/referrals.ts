@@ -3,6 +3,7 @@ import { neonConfig } from "@neondatabase/serverless";
 import pg from "pg";
 import { type Db, getDb } from "../src/db/client";
 import { leaderboard, listReferralsByUser, type StatusFilter } from "../src/db/referrals";
+import { createCleanup } from "./support/cleanup";
 import { startGatewayOnFreePort, startThrowawayPostgres } from "./support/postgres";
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
@@ -21,33 +22,13 @@ const ms = (t: number) => `${t.toFixed(2)} ms`;
 // ---------------------------------------------------------------------------------------------
 // cleanup: everything started here is stopped on exit, error or signal
 
-const cleanups: (() => Promise<void> | void)[] = [];
-let cleaning: Promise<void> | undefined;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const step of cleanups.reverse()) {
-      try {
-        await step();
-      } catch (error) {
-        console.error("cleanup:", error instanceof Error ? error.message : error);
-      }
-    }
-  })();
-  return cleaning;
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    console.error(`\n${signal}: cleaning up`);
-    void cleanup().then(() => process.exit(130));
-  });
-}
+const teardown = createCleanup();
+const cleanup = () => teardown.run();
 
 // ---------------------------------------------------------------------------------------------
 // database + gateway
 
-const register = (step: () => Promise<void> | void) => {
-  cleanups.push(step);
-};
+const register = teardown.add;
 
 // ---------------------------------------------------------------------------------------------
 // seeding (plain SQL over `pg`: one INSERT … SELECT per appspace)
@@ -158,7 +139,7 @@ async function seed(client: pg.Client): Promise<Tenant[]> {
       [`bench-referrals-${size.label}-${Date.now()}`],
     );
     if (!space) throw new Error("appspace insert returned nothing");
-    cleanups.push(async () => {
+    register(async () => {
       if (!process.env.DATABASE_URL || process.env.BENCH_KEEP === "1") return;
       log(`removing bench appspace ${size.label} from DATABASE_URL`);
       await client.query("delete from appspaces where id = $1", [space.id]);
@@ -357,7 +338,7 @@ async function main(): Promise<number> {
   const gateway = await startGatewayOnFreePort(databaseUrl, register, log); // applies the migrations
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
-  cleanups.push(() => client.end());
+  register(() => client.end());
 
   const tenants = await seed(client);
   const db = getDb({

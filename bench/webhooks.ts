@@ -8,6 +8,7 @@ import { build } from "esbuild";
 import { Log, LogLevel, Miniflare, PeriodType } from "miniflare";
 import pg from "pg";
 import { Webhook } from "standardwebhooks";
+import { createCleanup } from "./support/cleanup";
 import { isAddressInUse, randomPort } from "./support/net";
 import { startGatewayOnFreePort, startThrowawayPostgres } from "./support/postgres";
 
@@ -46,33 +47,13 @@ const sleep = (millis: number) => new Promise((ok) => setTimeout(ok, millis));
 // ---------------------------------------------------------------------------------------------
 // cleanup: everything started here is stopped on exit, error or signal
 
-const cleanups: (() => Promise<void> | void)[] = [];
-let cleaning: Promise<void> | undefined;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const step of cleanups.reverse()) {
-      try {
-        await step();
-      } catch (error) {
-        console.error("cleanup:", error instanceof Error ? error.message : error);
-      }
-    }
-  })();
-  return cleaning;
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    console.error(`\n${signal}: cleaning up`);
-    void cleanup().then(() => process.exit(130));
-  });
-}
+const teardown = createCleanup();
+const cleanup = () => teardown.run();
 
 // ---------------------------------------------------------------------------------------------
 // database + gateway (as bench/referrals.ts)
 
-const register = (step: () => Promise<void> | void) => {
-  cleanups.push(step);
-};
+const register = teardown.add;
 
 // ---------------------------------------------------------------------------------------------
 // loopback receiver: answers 200, counts deliveries per endpoint path, verifies a sample
@@ -183,7 +164,7 @@ async function startReceiver(): Promise<Receiver> {
       server.closeAllConnections();
       server.close(() => ok());
     });
-  cleanups.push(() => receiver.close());
+  register(() => receiver.close());
   log(`receiver on http://127.0.0.1:${port}/hooks/…`);
   return receiver;
 }
@@ -210,7 +191,7 @@ async function waitForDeliveries(inboxes: Inbox[], expected: number, timeoutMs =
 
 async function bundleWorker(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "edgeref-bench-worker-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  register(() => rmSync(dir, { recursive: true, force: true }));
   const outfile = join(dir, "index.js");
   const started = performance.now();
   await build({
@@ -373,7 +354,7 @@ async function startWorker(scriptPath: string, gatewayPort: number, batchSize: n
       disposed = true;
       await mf.dispose();
     };
-    cleanups.push(dispose);
+    register(dispose);
     return { mf, logs, workerErrors, batchSize, dispose };
   }
   throw lastError;
@@ -836,8 +817,8 @@ async function main(): Promise<number> {
   const gateway = await startGatewayOnFreePort(databaseUrl, register, log); // applies the migrations
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
-  cleanups.push(() => client.end());
-  cleanups.push(async () => {
+  register(() => client.end());
+  register(async () => {
     if (!process.env.DATABASE_URL || process.env.BENCH_KEEP === "1" || !appspaceIds.length) return;
     log(`removing ${appspaceIds.length} bench appspaces from DATABASE_URL`);
     await client.query("delete from appspaces where id = any($1::uuid[])", [appspaceIds]);
