@@ -23,9 +23,31 @@ export const appspaces = pgTable("appspaces", {
   domains: jsonb().$type<string[]>().notNull().default([]),
   /** Normalised settings (every key present, defaults applied); see src/appspaces/settings.ts. */
   settings: jsonb().$type<Record<string, unknown>>().notNull(),
+  /**
+   * Identity verification for client-side creates: the customer's backend computes
+   * `user_hash = HMAC-SHA256(identity_secret, user_id)`. Stored as is (it must be usable to verify);
+   * null until one is generated through the admin API.
+   */
+  identitySecret: text(),
   createdAt: createdAt(),
   updatedAt: createdAt(),
 });
+
+/**
+ * Link hosts, one row per domain: the primary key makes a domain exclusive to one appspace and is
+ * the index host lookups use. `appspaces.domains` keeps the ordered list the API shows (the first
+ * one builds referral URLs); both are written in the same batch (src/db/appspaces.ts).
+ */
+export const appspaceDomains = pgTable(
+  "appspace_domains",
+  {
+    domain: text().primaryKey(),
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+  },
+  (t) => [index("appspace_domains_appspace_idx").on(t.appspaceId)],
+);
 
 export const apiKeys = pgTable(
   "api_keys",
@@ -256,4 +278,28 @@ export const deferredClaims = pgTable(
     claimedAt: createdAt(),
   },
   (t) => [index("deferred_claims_appspace_idx").on(t.appspaceId, t.claimedAt)],
+);
+
+/**
+ * Idempotency-Key records: the first request with a key runs and stores its response; a retry
+ * with the same key and body within 24 h gets that response again. `scope` is the appspace (or
+ * `admin`); (scope, key) is the primary key, so of concurrent same-key requests one inserts and runs.
+ */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    scope: text().notNull(),
+    key: text().notNull(),
+    /** SHA-256 of method, path and body: the same key with another request is refused. */
+    requestHash: text().notNull(),
+    /** running → done. A running row past `lockedUntil` is abandoned and may be taken over. */
+    status: text({ enum: ["running", "done"] }).notNull(),
+    lockedUntil: timestamp({ withTimezone: true, mode: "string" }).notNull(),
+    responseStatus: integer(),
+    responseHeaders: jsonb().$type<Record<string, string>>(),
+    responseBody: text(),
+    createdAt: createdAt(),
+    expiresAt: timestamp({ withTimezone: true, mode: "string" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index("idempotency_keys_expires_idx").on(t.expiresAt)],
 );
