@@ -100,7 +100,7 @@ async function main(): Promise<number> {
   const started = performance.now();
   const machine = `${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(2)} at start`;
   log(`machine: ${machine}`);
-  const { gatewayPort, counter } = await startDatabase(cleanup);
+  const { gatewayPort, counter, endpoint } = await startDatabase(cleanup);
   log(`database: in-memory PGlite via scripts/gateway.ts on :${gatewayPort}, counted by a proxy on :${counter.port}`);
 
   const bundle = await bundleWorker("src/index.ts");
@@ -110,11 +110,11 @@ async function main(): Promise<number> {
     if (errors[side]++ < 5) log(`  [${side} worker] ${line.trim()}`);
   };
   const workers: Record<Side, Hosted> = {
-    bare: await host(cleanup, "bare", { script: BARE_WORKER }, counter.url, {
+    bare: await host(cleanup, "bare", { script: BARE_WORKER }, endpoint, {
       basePort: 24000,
       onError: onError("bare"),
     }),
-    product: await host(cleanup, "product", { scriptPath: bundle.path }, counter.url, {
+    product: await host(cleanup, "product", { scriptPath: bundle.path }, endpoint, {
       basePort: 28000,
       onError: onError("product"),
     }),

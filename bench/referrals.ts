@@ -288,14 +288,16 @@ async function explainAt1M(db: Db, client: pg.Client, tenant: Tenant) {
   log(`\nEXPLAIN (ANALYZE, BUFFERS) at 1M — the exact SQL + params each function sent (captured from the driver):`);
   for (const c of CASES) {
     let captured: { query: string; params?: unknown[] } | undefined;
-    neonConfig.fetchFunction = (url: string, init: { body?: string }) => {
+    // Wraps getDb's fetch (which adds the content type the gateway requires) rather than replacing it.
+    const previous = neonConfig.fetchFunction as typeof fetch | undefined;
+    neonConfig.fetchFunction = (url: string, init: RequestInit) => {
       captured = JSON.parse(String(init.body)) as typeof captured;
-      return fetch(url, init as RequestInit);
+      return (previous ?? fetch)(url, init);
     };
     try {
       await c.run(db, tenant);
     } finally {
-      neonConfig.fetchFunction = undefined;
+      neonConfig.fetchFunction = previous;
     }
     if (!captured) throw new Error(`no query captured for ${c.name}`);
     const { rows } = await client.query<{ "QUERY PLAN": [{ Plan: PlanNode; "Execution Time": number }] }>(
@@ -341,10 +343,7 @@ async function main(): Promise<number> {
   register(() => client.end());
 
   const tenants = await seed(client);
-  const db = getDb({
-    databaseUrl: "postgres://bench@127.0.0.1/x",
-    neonLocalEndpoint: `http://127.0.0.1:${gateway.port}/sql`,
-  });
+  const db = getDb({ databaseUrl: gateway.connectionString, neonLocalEndpoint: gateway.url });
 
   log(`\nmeasuring: ${WARMUP} warm-up + ${ITERATIONS} timed calls per query and size, sizes interleaved`);
   const results = await measure(db, tenants);

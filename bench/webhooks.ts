@@ -8,6 +8,7 @@ import { build } from "esbuild";
 import { Log, LogLevel, Miniflare, PeriodType } from "miniflare";
 import pg from "pg";
 import { Webhook } from "standardwebhooks";
+import type { Gateway } from "../scripts/gateway";
 import { createCleanup } from "./support/cleanup";
 import { isAddressInUse, randomPort } from "./support/net";
 import { startGatewayOnFreePort, startThrowawayPostgres } from "./support/postgres";
@@ -290,7 +291,11 @@ interface Worker {
 }
 
 /** `batchSize` null: no consumer for edgeref-webhooks (Miniflare then drops what is sent to it). */
-async function startWorker(scriptPath: string, gatewayPort: number, batchSize: number | null): Promise<Worker> {
+async function startWorker(
+  scriptPath: string,
+  gateway: Pick<Gateway, "url" | "connectionString">,
+  batchSize: number | null,
+): Promise<Worker> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 8; attempt++) {
     const logs = new BenchLog();
@@ -314,8 +319,8 @@ async function startWorker(scriptPath: string, gatewayPort: number, batchSize: n
       bindings: {
         ADMIN_TOKEN,
         IP_HASH_SECRET: "bench-ip-hash-secret-0123456789",
-        DATABASE_URL: "postgres://bench@127.0.0.1/x",
-        NEON_LOCAL_ENDPOINT: `http://127.0.0.1:${gatewayPort}/sql`,
+        DATABASE_URL: gateway.connectionString, // carries the gateway's password
+        NEON_LOCAL_ENDPOINT: gateway.url,
         WEBHOOKS_ALLOW_PRIVATE: "true",
         WEBHOOK_LOG_RETENTION_DAYS: "30",
       },
@@ -830,7 +835,7 @@ async function main(): Promise<number> {
   let latency: Latency | undefined;
   const workerErrors: string[] = [];
   for (const [index, batchSize] of BATCH_SIZES.entries()) {
-    const w = await startWorker(scriptPath, gateway.port, batchSize);
+    const w = await startWorker(scriptPath, gateway, batchSize);
     log(`\nMiniflare: consumer max_batch_size ${batchSize}, max_batch_timeout ${BATCH_TIMEOUT_S} s`);
     try {
       throughput.push(await measureThroughput(w, receiver, client));
@@ -844,7 +849,7 @@ async function main(): Promise<number> {
   // cost, without the deliveries' CPU, which here shares the cores with everything else.
   let isolated: Latency | undefined;
   if (process.env.BENCH_NO_CONSUMER_RUN !== "0") {
-    const w = await startWorker(scriptPath, gateway.port, null);
+    const w = await startWorker(scriptPath, gateway, null);
     log("\nMiniflare: no consumer for edgeref-webhooks (messages sent to it are dropped)");
     try {
       isolated = await measureLatency(w, receiver);

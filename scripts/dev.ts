@@ -1,7 +1,10 @@
 /**
  * `npm run dev`: the whole product on this machine with no cloud account.
- *  1. creates .dev.vars from .dev.vars.example when missing (fresh ADMIN_TOKEN / IP_HASH_SECRET);
- *  2. starts the Neon-protocol gateway (PGlite in .data/, or the PostgreSQL in $DATABASE_URL);
+ *  1. creates .dev.vars from .dev.vars.example when missing (fresh ADMIN_TOKEN / IP_HASH_SECRET
+ *     and a fresh gateway password in DATABASE_URL), and gives an older .dev.vars whose
+ *     DATABASE_URL still has the example's weak password a fresh one;
+ *  2. starts the Neon-protocol gateway (PGlite in .data/, or the PostgreSQL in $DATABASE_URL),
+ *     which only answers requests carrying that password;
  *  3. runs `wrangler dev` on http://127.0.0.1:8787, offline.
  * Ctrl-C stops everything it started.
  */
@@ -9,7 +12,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { startGateway } from "./gateway";
+import { passwordOf, randomGatewayPassword, startGateway } from "./gateway";
 
 const root = resolve(import.meta.dirname, "..");
 const devVarsPath = resolve(root, ".dev.vars");
@@ -29,7 +32,34 @@ function ensureDevVars(): string {
     );
     console.log("dev: created .dev.vars with a fresh ADMIN_TOKEN (read it there for the admin API)");
   }
-  return readFileSync(devVarsPath, "utf8");
+  return ensureGatewayPassword(readFileSync(devVarsPath, "utf8"));
+}
+
+/** Passwords that are not a secret: the example's, and the one older checkouts were given. */
+const WEAK_PASSWORDS = new Set(["local", "replace-me-with-a-long-random-password"]);
+
+/**
+ * The gateway runs any SQL for whoever knows this password, so it must be this checkout's own:
+ * a missing, short or well-known one is replaced (in .dev.vars) by a fresh random one.
+ */
+function ensureGatewayPassword(devVars: string): string {
+  const line = devVars.match(/^DATABASE_URL=(.*)$/m)?.[1]?.trim();
+  if (!line) throw new Error(".dev.vars has no DATABASE_URL (see .dev.vars.example)");
+  const current = passwordOf(line);
+  if (current && current.length >= 16 && !WEAK_PASSWORDS.has(current)) return devVars;
+  const url = new URL(line);
+  url.username ||= "local";
+  url.password = randomGatewayPassword();
+  const upgraded = devVars.replace(/^DATABASE_URL=.*$/m, `DATABASE_URL=${url.href}`);
+  writeFileSync(devVarsPath, upgraded, { mode: 0o600 });
+  console.log("dev: gave .dev.vars's DATABASE_URL a fresh password (the local gateway requires it)");
+  return upgraded;
+}
+
+function gatewayPassword(devVars: string): string {
+  const password = passwordOf(devVars.match(/^DATABASE_URL=(.*)$/m)?.[1]?.trim());
+  if (!password) throw new Error(".dev.vars's DATABASE_URL has no password");
+  return password;
 }
 
 function gatewayPort(devVars: string): number {
@@ -44,6 +74,7 @@ const gateway = await startGateway({
   databaseUrl: process.env.DATABASE_URL || undefined,
   dataDir: resolve(root, ".data/pglite"),
   migrationsFolder: resolve(root, "drizzle"),
+  password: gatewayPassword(devVars),
   log: (line) => console.log(`dev: ${line}`),
 });
 

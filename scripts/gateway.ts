@@ -11,8 +11,16 @@
  *
  * Backends: embedded PGlite (default; single connection, so every request is serialised) or a
  * real PostgreSQL when a connection string is given (a pool; concurrency is real).
+ *
+ * It runs arbitrary SQL, so it only answers its own Worker: loopback only; the password of the
+ * connection string the driver sends in `Neon-Connection-String` must be this gateway's (a
+ * per-checkout secret, else 401); the body must be `application/json` (else 415: a web page can
+ * only send that after a CORS preflight, which is never granted); and any request a browser makes
+ * (it carries `Origin` or `Sec-Fetch-*`) or one addressed to another host name (DNS rebinding) is
+ * refused with 403. The Worker's fetch sends none of those.
  */
-import { mkdirSync } from "node:fs";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { resolve } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
@@ -27,13 +35,69 @@ export interface GatewayOptions {
   dataDir?: string;
   /** Folder with drizzle-kit's migrations, applied at start. */
   migrationsFolder: string;
+  /**
+   * The password every request's connection string must carry (≥ 16 characters); a fresh random
+   * one when absent. Read it back from `connectionString`.
+   */
+  password?: string;
   log?: (line: string) => void;
 }
 
 export interface Gateway {
   port: number;
   backend: "pglite" | "postgres";
+  /** `http://127.0.0.1:<port>/sql`: the Worker's NEON_LOCAL_ENDPOINT. */
+  url: string;
+  /** A connection string with this gateway's password: the Worker's DATABASE_URL. */
+  connectionString: string;
   close(): Promise<void>;
+}
+
+const MIN_PASSWORD_LENGTH = 16;
+
+/** A random password for a gateway (URL-safe, so it goes into a connection string as is). */
+export const randomGatewayPassword = () => randomBytes(24).toString("base64url");
+
+/** The password in a postgres:// connection string, or undefined (missing or unparsable). */
+export function passwordOf(connectionString: string | undefined): string | undefined {
+  if (!connectionString) return undefined;
+  try {
+    return decodeURIComponent(new URL(connectionString).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Constant-time equality of two strings of any lengths (compares their SHA-256 digests). */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** Why a request may not run SQL (status and message), or undefined when it may. */
+function refusal(headers: IncomingMessage["headers"], password: string): [number, string] | undefined {
+  if (headers.origin !== undefined || Object.keys(headers).some((name) => name.startsWith("sec-fetch-"))) {
+    return [403, "browser requests are refused"];
+  }
+  let hostname = "";
+  try {
+    hostname = new URL(`http://${headers.host ?? ""}`).hostname;
+  } catch {
+    // unparsable Host: refused below
+  }
+  if (!LOOPBACK_HOSTS.has(hostname)) return [403, "the gateway only answers on a loopback host name"];
+  const mediaType = String(headers["content-type"] ?? "")
+    .split(";")[0]
+    ?.trim()
+    .toLowerCase();
+  if (mediaType !== "application/json") return [415, "content-type must be application/json"];
+  const given = passwordOf(String(headers["neon-connection-string"] ?? ""));
+  if (given === undefined || !sameSecret(given, password)) {
+    return [401, "Neon-Connection-String must carry this gateway's password (see .dev.vars DATABASE_URL)"];
+  }
+  return undefined;
 }
 
 interface Field {
@@ -213,6 +277,10 @@ function errorBody(error: unknown): Record<string, unknown> {
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.log ?? (() => {});
+  const password = options.password ?? randomGatewayPassword();
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new Error(`gateway password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
   let backend: Backend;
   if (options.databaseUrl) {
     backend = await postgresBackend(options.databaseUrl);
@@ -239,6 +307,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     };
     if (req.method !== "POST" || !req.url?.startsWith("/sql")) {
       reply(404, { message: "not found: this gateway serves POST /sql only" });
+      return;
+    }
+    // Checked on the headers alone, before reading any of the body.
+    const refused = refusal(req.headers, password);
+    if (refused) {
+      req.resume();
+      reply(refused[0], { message: refused[1] });
       return;
     }
     let payload: { query?: string; params?: unknown[]; queries?: SqlQuery[] };
@@ -270,6 +345,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     port: options.port,
     backend: backend.name,
+    url: `http://127.0.0.1:${options.port}/sql`,
+    connectionString: `postgres://edgeref:${encodeURIComponent(password)}@127.0.0.1:${options.port}/edgeref`,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));
@@ -278,14 +355,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 }
 
-// `npm run gateway`: run it on its own (the dev script imports startGateway instead).
+// `npm run gateway`: run it on its own (the dev script imports startGateway instead). The
+// password is GATEWAY_PASSWORD, else the one in .dev.vars's DATABASE_URL (what the Worker sends).
 if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {
   const port = Number(process.env.GATEWAY_PORT ?? 15432);
+  const devVars = existsSync(".dev.vars") ? readFileSync(".dev.vars", "utf8") : "";
+  const password = process.env.GATEWAY_PASSWORD || passwordOf(devVars.match(/^DATABASE_URL=(.*)$/m)?.[1]?.trim());
+  if (!password) {
+    console.error("gateway: set GATEWAY_PASSWORD, or run `npm run dev` once to create .dev.vars");
+    process.exit(1);
+  }
   const gateway = await startGateway({
     port,
     databaseUrl: process.env.DATABASE_URL,
     dataDir: process.env.PGLITE_DIR ?? ".data/pglite",
     migrationsFolder: resolve("drizzle"),
+    password,
     log: console.log,
   });
   const stop = () => gateway.close().then(() => process.exit(0));

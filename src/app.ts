@@ -1,13 +1,18 @@
-import { swaggerUI } from "@hono/swagger-ui";
-import { bodyLimit } from "hono/body-limit";
+import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { ConfigError } from "./config";
 import { ping } from "./db/appspaces";
-import { ApiError } from "./lib/errors";
+import { DOCS_ASSETS, DOCS_CSP, DOCS_HTML } from "./docs/page";
+import { ApiError, DATA_EXCEPTION_MESSAGE, isPgDataException } from "./lib/errors";
+import { log } from "./lib/log";
 import { createRouter } from "./lib/router";
+import { bodyLimit } from "./middleware/body-limit";
+import { documentIdempotencyKey } from "./middleware/idempotency";
+import { ipRateLimit } from "./middleware/rate-limit";
 import { services } from "./middleware/services";
+import { POLICIES } from "./ratelimit/policies";
 import { adminRouter } from "./routes/admin";
 import { deferredRouter } from "./routes/deferred";
 import { linksRouter } from "./routes/links";
@@ -15,14 +20,34 @@ import { referralsRouter } from "./routes/referrals";
 
 export const API_VERSION = "0.1.0";
 
+/**
+ * /v1/* answers carry API keys, webhook secrets and tenant data: no browser, proxy or CDN may
+ * keep a copy, whatever the route (errors included: they are set on the way out).
+ */
+const noStore: MiddlewareHandler = async (c, next) => {
+  await next();
+  c.res.headers.set("cache-control", "no-store");
+};
+
 export function createApp() {
   const app = createRouter();
 
-  app.use("*", secureHeaders());
+  // Responses that bring no policy of their own (JSON, redirects, assets) get the strictest one;
+  // HTML pages set theirs (hashes of their inline code), which `overwrite: false` keeps.
+  app.use(
+    "*",
+    secureHeaders({
+      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      overwrite: false,
+    }),
+  );
+  app.use("/v1/*", noStore);
   // The public link domain first: its hot path skips the API's middleware (request ids, body
   // limits, the database client), which it doesn't need.
   app.route("/", linksRouter);
   app.use("*", requestId());
+  // Anonymous, non-link routes: a budget per IP (the API's are per key, in its auth middleware).
+  for (const path of ["/health", "/openapi.json", "/docs", "/docs/*"]) app.use(path, ipRateLimit(POLICIES.public));
   app.use(
     "*",
     bodyLimit({
@@ -56,7 +81,16 @@ export function createApp() {
     scheme: "bearer",
     description: "The ADMIN_TOKEN secret",
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "edgeref API reference" }));
+  app.get("/docs", (c) => c.html(DOCS_HTML, 200, { "content-security-policy": DOCS_CSP }));
+  // Swagger UI's files, from Workers static assets. Every request runs this Worker first
+  // (assets.run_worker_first), so they get the same headers here as in tests.
+  app.get("/docs/:file", async (c) => {
+    const file = c.req.param("file");
+    if (!DOCS_ASSETS.some((name) => name === file)) return c.json({ error: `Not found: GET ${c.req.path}` }, 404);
+    const asset = await c.env.ASSETS.fetch(c.req.raw);
+    // A fetched response's headers are immutable; the middleware above still has to set its own.
+    return new Response(asset.body, asset);
+  });
 
   app.use("*", services());
 
@@ -65,7 +99,7 @@ export function createApp() {
       await ping(c.var.db);
       return c.json({ status: "ok" }, 200);
     } catch (error) {
-      console.error(JSON.stringify({ msg: "health check failed", requestId: c.var.requestId, error: String(error) }));
+      log.error("health check failed", { requestId: c.var.requestId, error });
       return c.json({ status: "unavailable", error: "database unreachable" }, 503);
     }
   });
@@ -73,6 +107,7 @@ export function createApp() {
   app.route("/v1/admin", adminRouter);
   app.route("/v1/api/referral", referralsRouter);
   app.route("/api/deferred", deferredRouter);
+  documentIdempotencyKey(app);
 
   app.notFound((c) => c.json({ error: `Not found: ${c.req.method} ${c.req.path}` }, 404));
 
@@ -85,16 +120,14 @@ export function createApp() {
       return c.json({ error: message }, error.status);
     }
     const requestId = c.get("requestId");
-    // Log the failure, never request headers or bodies (they carry keys and tokens).
-    console.error(
-      JSON.stringify({
-        msg: "unhandled error",
-        requestId,
-        method: c.req.method,
-        path: c.req.path,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      }),
-    );
+    // Never request headers or bodies (they carry keys and tokens), never the concrete path (user
+    // ids and codes): the route pattern. `describeError` keeps SQL parameters out.
+    const where = { requestId, method: c.req.method, route: c.req.routePath };
+    if (isPgDataException(error)) {
+      log.warn("value rejected by the database", { ...where, error });
+      return c.json({ error: DATA_EXCEPTION_MESSAGE }, 400);
+    }
+    log.error("unhandled error", { ...where, error });
     if (error instanceof ConfigError) {
       return c.json({ error: error.message, request_id: requestId }, 500);
     }

@@ -1,5 +1,6 @@
 import { loadConfig } from "./config";
 import { getDb } from "./db/client";
+import { pruneExpired } from "./db/retention";
 import { pruneDeliveries } from "./db/webhooks";
 import { consumeClicks } from "./links/click-consumer";
 import type { ClickMessage } from "./links/clicks";
@@ -34,12 +35,15 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: CloudflareB
   );
 }
 
-/** Cron: dispatch what the immediate path missed, then apply the delivery-log retention. */
+/** Cron: dispatch what the immediate path missed, then apply the retention (bounded per run). */
 export async function handleScheduled(env: CloudflareBindings): Promise<void> {
   const config = loadConfig(env);
   const db = getDb(config);
   const swept = await sweepOutbox(db, env.WEBHOOKS as Queue<WebhookMessage>);
-  const pruned = await pruneDeliveries(db, config.webhookLogRetentionDays);
-  if (swept || pruned)
-    console.log(JSON.stringify({ msg: "outbox sweep", dispatchedEvents: swept, prunedDeliveries: pruned }));
+  const pruned = {
+    webhookDeliveries: await pruneDeliveries(db, config.webhookLogRetentionDays),
+    ...(await pruneExpired(db, config.retention)),
+  };
+  if (swept || Object.values(pruned).some(Boolean))
+    console.log(JSON.stringify({ msg: "cron", dispatchedEvents: swept, pruned }));
 }

@@ -1,6 +1,10 @@
 import { z } from "zod";
 import { RETRY_DELAYS_SECONDS } from "./webhooks/retry";
 
+function retentionDays(min: number, message?: string) {
+  return z.coerce.number().int().min(min, message).max(3650).optional();
+}
+
 /**
  * Secrets and settings from the Worker's bindings, parsed once per `env` object. A missing or
  * malformed secret fails loudly with its *name* (never its value).
@@ -16,6 +20,19 @@ const configSchema = z.object({
     .regex(/^\d+(,\d+){2}$/, "must be three comma-separated seconds, e.g. 60,300,1800")
     .optional(),
   WEBHOOK_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  EVENT_RETENTION_DAYS: retentionDays(1),
+  CLICK_RETENTION_DAYS: retentionDays(1),
+  // A claim must outlive the deferred record it claims (24 h), or that record could be claimed again.
+  DEFERRED_CLAIM_RETENTION_DAYS: retentionDays(
+    2,
+    "must be at least 2 (claims must outlive the 24 h deferred-link window)",
+  ),
+  RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).optional(),
+  RETENTION_MAX_BATCHES: z.coerce.number().int().min(1).max(100).optional(),
+  SHARED_LINK_HOSTS: z
+    .string()
+    .regex(/^[a-z0-9.:[\]-]+(,[a-z0-9.:[\]-]+)*$/i, "must be comma-separated host names, e.g. go.example.com,localhost")
+    .optional(),
 });
 
 export interface Config {
@@ -29,6 +46,26 @@ export interface Config {
   /** Seconds before attempts 2, 3 and 4 (production: 60, 300, 1800). */
   webhookRetryDelays: readonly number[];
   webhookLogRetentionDays: number;
+  /** What the cron prunes, and how much per run (see src/db/retention.ts). */
+  retention: RetentionConfig;
+  /**
+   * Operator-wide link hosts that serve every appspace's codes (a shared short domain, the local
+   * dev hosts). Any other host serves only the codes of the appspace that owns it.
+   */
+  sharedLinkHosts: ReadonlySet<string>;
+}
+
+/** Local development hosts: `wrangler dev`, the browser tests. */
+export const DEFAULT_SHARED_LINK_HOSTS = "localhost,127.0.0.1";
+
+export interface RetentionConfig {
+  /** Dispatched outbox events older than this go (with their delivery log); undispatched ones never do. */
+  eventDays: number;
+  clickDays: number;
+  deferredClaimDays: number;
+  /** Rows per delete statement, and statements per table per cron run. */
+  batchSize: number;
+  maxBatches: number;
 }
 
 export class ConfigError extends Error {
@@ -46,12 +83,26 @@ export function loadConfig(env: Partial<Record<keyof z.input<typeof configSchema
     WEBHOOKS_ALLOW_PRIVATE: env.WEBHOOKS_ALLOW_PRIVATE || undefined,
     WEBHOOK_RETRY_DELAYS: env.WEBHOOK_RETRY_DELAYS || undefined,
     WEBHOOK_LOG_RETENTION_DAYS: env.WEBHOOK_LOG_RETENTION_DAYS || undefined,
+    EVENT_RETENTION_DAYS: env.EVENT_RETENTION_DAYS || undefined,
+    CLICK_RETENTION_DAYS: env.CLICK_RETENTION_DAYS || undefined,
+    DEFERRED_CLAIM_RETENTION_DAYS: env.DEFERRED_CLAIM_RETENTION_DAYS || undefined,
+    RETENTION_BATCH_SIZE: env.RETENTION_BATCH_SIZE || undefined,
+    RETENTION_MAX_BATCHES: env.RETENTION_MAX_BATCHES || undefined,
+    SHARED_LINK_HOSTS: env.SHARED_LINK_HOSTS || undefined,
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (i) => `${i.path.join(".")} ${i.input === undefined ? "is not set" : i.message}`,
     );
     throw new ConfigError(`Server misconfigured: ${problems.join("; ")}`);
+  }
+  const webhookLogRetentionDays = parsed.data.WEBHOOK_LOG_RETENTION_DAYS ?? 30;
+  const eventRetentionDays = parsed.data.EVENT_RETENTION_DAYS ?? 90;
+  if (eventRetentionDays < webhookLogRetentionDays) {
+    // Deleting an event deletes its delivery log (ON DELETE CASCADE): the log would not last as promised.
+    throw new ConfigError(
+      "Server misconfigured: EVENT_RETENTION_DAYS must be at least WEBHOOK_LOG_RETENTION_DAYS (an event's delivery log goes with it)",
+    );
   }
   const config: Config = {
     databaseUrl: parsed.data.DATABASE_URL,
@@ -60,7 +111,17 @@ export function loadConfig(env: Partial<Record<keyof z.input<typeof configSchema
     neonLocalEndpoint: parsed.data.NEON_LOCAL_ENDPOINT,
     webhooksAllowPrivate: parsed.data.WEBHOOKS_ALLOW_PRIVATE === "true",
     webhookRetryDelays: parsed.data.WEBHOOK_RETRY_DELAYS?.split(",").map(Number) ?? RETRY_DELAYS_SECONDS,
-    webhookLogRetentionDays: parsed.data.WEBHOOK_LOG_RETENTION_DAYS ?? 30,
+    webhookLogRetentionDays,
+    retention: {
+      eventDays: eventRetentionDays,
+      clickDays: parsed.data.CLICK_RETENTION_DAYS ?? 400,
+      deferredClaimDays: parsed.data.DEFERRED_CLAIM_RETENTION_DAYS ?? 7,
+      batchSize: parsed.data.RETENTION_BATCH_SIZE ?? 1000,
+      maxBatches: parsed.data.RETENTION_MAX_BATCHES ?? 5,
+    },
+    sharedLinkHosts: new Set(
+      (parsed.data.SHARED_LINK_HOSTS ?? DEFAULT_SHARED_LINK_HOSTS).toLowerCase().split(",").filter(Boolean),
+    ),
   };
   cache.set(env, config);
   return config;

@@ -7,7 +7,7 @@ import type { Db } from "./db/client";
 export interface ApiCaller {
   keyId: string;
   keyType: KeyType;
-  appspace: { id: string; name: string; domains: string[]; settings: Settings };
+  appspace: { id: string; name: string; domains: string[]; settings: Settings; identitySecret: string | null };
 }
 
 export interface AppEnv {

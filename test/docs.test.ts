@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import packageJson from "../package.json";
+import { DOCS_ASSETS } from "../src/docs/page";
 import { call } from "./support/api";
 
 interface Operation {
@@ -98,6 +100,7 @@ describe("GET /openapi.json", () => {
         "/v1/admin/appspaces",
         "/v1/admin/appspaces/{id}",
         "/v1/admin/appspaces/{id}/keys",
+        "/v1/admin/appspaces/{id}/identity-secret",
         "/v1/admin/keys/{id}",
         "/v1/admin/appspaces/{id}/webhooks",
         "/v1/admin/webhooks/{id}",
@@ -143,6 +146,7 @@ describe("GET /openapi.json", () => {
         "apple_team_id",
         "ios_bundle_ids",
         "android_sha256_cert_fingerprints",
+        "require_user_hash",
       ].sort(),
     );
     expect(props("AppspaceSettingsPatch").sort()).toEqual(settings);
@@ -161,6 +165,21 @@ describe("GET /openapi.json", () => {
   });
 });
 
+async function sha256Source(content: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(content)));
+  return `'sha256-${btoa(String.fromCharCode(...digest))}'`;
+}
+
+function parsePolicy(header: string | null): Map<string, string[]> {
+  return new Map(
+    (header ?? "")
+      .split(";")
+      .map((part) => part.trim().split(/\s+/))
+      .filter(([name]) => name)
+      .map(([name = "", ...sources]) => [name, sources]),
+  );
+}
+
 describe("GET /docs", () => {
   it("returns the HTML API reference, pointing at /openapi.json", async () => {
     const res = await call<string>("GET", "/docs");
@@ -169,5 +188,59 @@ describe("GET /docs", () => {
     expect(typeof res.body).toBe("string");
     expect(res.body).toMatch(/<html/i);
     expect(res.body).toContain("/openapi.json");
+  });
+
+  it("loads nothing from another origin: its script and stylesheet are this Worker's", async () => {
+    const { body } = await call<string>("GET", "/docs");
+    // No absolute or protocol-relative URL anywhere in the page.
+    expect(body).not.toMatch(/https?:|["'(]\/\//i);
+    const sources = [...body.matchAll(/<(?:script|link)[^>]+(?:src|href)="([^"]+)"/gi)].map((m) => m[1]);
+    expect(sources.sort()).toEqual(["/docs/favicon-32x32.png", "/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css"]);
+    // Swagger UI would otherwise send the document to validator.swagger.io.
+    expect(body).toContain("validatorUrl:null");
+  });
+
+  it("has a strict Content-Security-Policy: same-origin code plus the initialiser's hash", async () => {
+    const res = await call<string>("GET", "/docs");
+    const header = res.headers.get("content-security-policy");
+    expect(header).not.toMatch(/unsafe-|\*|https?:/);
+    const policy = parsePolicy(header);
+    const inline = [...res.body.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1] ?? "");
+    expect(inline).toHaveLength(1);
+    expect(policy.get("script-src")?.sort()).toEqual(["'self'", await sha256Source(inline[0] ?? "")].sort());
+    expect(res.body).not.toMatch(/<style/i);
+    expect(policy.get("style-src")).toEqual(["'self'"]);
+    expect(policy.get("connect-src")).toEqual(["'self'"]);
+    expect(policy.get("img-src")?.sort()).toEqual(["'self'", "data:"]);
+    for (const name of ["default-src", "base-uri", "form-action", "frame-ancestors"]) {
+      expect(policy.get(name), name).toEqual(["'none'"]);
+    }
+  });
+
+  it("serves the pinned Swagger UI files itself (Workers static assets)", async () => {
+    const pinned = packageJson.dependencies["swagger-ui-dist"];
+    expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
+    const bundle = await call<string>("GET", "/docs/swagger-ui-bundle.js");
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get("content-type")).toMatch(/javascript/);
+    expect(bundle.body).toContain("SwaggerUIBundle");
+    expect(bundle.body).toContain(`PACKAGE_VERSION:"${pinned}"`);
+    expect(bundle.headers.get("x-content-type-options")).toBe("nosniff");
+    const css = await call<string>("GET", "/docs/swagger-ui.css");
+    expect(css.status).toBe(200);
+    expect(css.headers.get("content-type")).toMatch(/text\/css/);
+    expect(css.body).toContain(".swagger-ui");
+  });
+
+  it("serves every file it lists (so the copy step made them all), and nothing else", async () => {
+    for (const file of DOCS_ASSETS) {
+      const res = await call("GET", `/docs/${file}`);
+      expect(res.status, file).toBe(200);
+    }
+    for (const path of ["/docs/swagger-ui-bundle.js.map", "/docs/index.html", "/docs/swagger-initializer.js"]) {
+      const res = await call("GET", path);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get("content-type")).toMatch(/application\/json/);
+    }
   });
 });

@@ -1,16 +1,19 @@
 import { resolve } from "node:path";
 import type { TestProject } from "vitest/node";
-import { type Gateway, startGateway } from "../scripts/gateway";
+import { type Gateway, randomGatewayPassword, startGateway } from "../scripts/gateway";
 import { startReceiver } from "./support/node/receiver";
 
 /**
  * Starts the Neon-protocol gateway for the whole run: in-memory PGlite by default, the real
  * PostgreSQL in DATABASE_URL when set (CI; the concurrency tests only mean something there).
- * The Worker under test reaches it through the NEON_LOCAL_ENDPOINT binding.
+ * The Worker under test reaches it through the NEON_LOCAL_ENDPOINT binding, with a DATABASE_URL
+ * carrying this run's random gateway password (the gateway refuses any other).
  */
 declare module "vitest" {
   export interface ProvidedContext {
     gatewayUrl: string;
+    /** The Worker's DATABASE_URL: the gateway only answers connection strings with its password. */
+    databaseUrl: string;
     databaseBackend: "pglite" | "postgres";
     receiverUrl: string;
   }
@@ -25,12 +28,14 @@ function candidatePorts(): number[] {
 export default async function setup(project: TestProject) {
   let gateway: Gateway | undefined;
   let lastError: unknown;
+  const password = randomGatewayPassword();
   for (const port of candidatePorts()) {
     try {
       gateway = await startGateway({
         port,
         databaseUrl: process.env.DATABASE_URL || undefined,
         migrationsFolder: resolve(import.meta.dirname, "../drizzle"),
+        password,
       });
       break;
     } catch (error) {
@@ -39,7 +44,8 @@ export default async function setup(project: TestProject) {
     }
   }
   if (!gateway) throw lastError;
-  project.provide("gatewayUrl", `http://127.0.0.1:${gateway.port}/sql`);
+  project.provide("gatewayUrl", gateway.url);
+  project.provide("databaseUrl", gateway.connectionString);
   let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
   for (const port of candidatePorts().slice(2)) {
     try {

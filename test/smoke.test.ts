@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, createAppspace, createReferral } from "./support/api";
+import { call, createAppspace, createReferral, uniqueDomain } from "./support/api";
 
 describe("smoke", () => {
   it("health answers once the database does", async () => {
@@ -9,9 +9,10 @@ describe("smoke", () => {
   });
 
   it("creates an appspace and a referral", async () => {
-    const space = await createAppspace({ domains: ["links.example.com"] });
+    const domain = uniqueDomain();
+    const space = await createAppspace({ domains: [domain] });
     const ref = await createReferral(space, { user_id: "u1" });
     expect(ref.referral_code).toMatch(/^[A-Z2-9]{10}$/);
-    expect(ref.referral_url).toBe(`https://links.example.com/ref/${ref.referral_code}`);
+    expect(ref.referral_url).toBe(`https://${domain}/ref/${ref.referral_code}`);
   });
 });

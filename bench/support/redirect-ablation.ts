@@ -71,7 +71,7 @@ const VARIANTS: Variant[] = [
 
 async function main() {
   log(`machine: ${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(2)} at start`);
-  const { counter } = await startDatabase(cleanup);
+  const { counter, endpoint } = await startDatabase(cleanup);
   const bundles = {
     product: await bundleWorker("src/index.ts"),
     ablation: await bundleWorker("bench/support/workers/ablation.js"),
@@ -86,7 +86,7 @@ async function main() {
   for (const [i, v] of VARIANTS.entries()) {
     hosted.set(
       v,
-      await host(cleanup, v.label, sourceOf(v), counter.url, {
+      await host(cleanup, v.label, sourceOf(v), endpoint, {
         basePort: 20000 + (i % 3) * 4000,
         extraBindings: v.ablate ? { BENCH_ABLATE: v.ablate } : {},
         onError: (line) => {

@@ -60,25 +60,37 @@ export const BARE_WORKER = `export default {
 export const headersFor = (userAgent: string) => ({ host: HOST, "user-agent": userAgent, accept: "text/html" });
 export const ipVariants = CLIENT_IPS.map((ip) => ({ "cf-connecting-ip": ip }));
 
+/** Where a hosted Worker finds its database: the `/sql` URL and a DATABASE_URL with the gateway's password. */
+export interface DatabaseEndpoint {
+  sqlUrl: string;
+  databaseUrl: string;
+}
+
 /** In-memory PGlite behind scripts/gateway.ts, with the counting proxy in front (the Worker's NEON_LOCAL_ENDPOINT). */
-export async function startDatabase(cleanup: Cleanup): Promise<{ gatewayPort: number; counter: SqlCounter }> {
+export async function startDatabase(
+  cleanup: Cleanup,
+): Promise<{ gatewayPort: number; counter: SqlCounter; endpoint: DatabaseEndpoint }> {
   const gateway = await onFreePort<Gateway>(22000, (port) =>
     startGateway({ port, migrationsFolder: resolve("drizzle") }),
   );
   cleanup.add(() => gateway.close());
   const counter = await startSqlCounter(gateway.port);
   cleanup.add(() => counter.close());
-  return { gatewayPort: gateway.port, counter };
+  return {
+    gatewayPort: gateway.port,
+    counter,
+    endpoint: { sqlUrl: counter.url, databaseUrl: gateway.connectionString },
+  };
 }
 
 /** The same Miniflare options for every Worker: wrangler.toml's bindings, the click limit raised. */
-export function sharedOptions(sqlUrl: string, extraBindings: Record<string, string> = {}) {
+export function sharedOptions(database: DatabaseEndpoint, extraBindings: Record<string, string> = {}) {
   return {
     bindings: {
       ADMIN_TOKEN,
       IP_HASH_SECRET: "bench-ip-hash-secret-0123456789",
-      DATABASE_URL: "postgres://b:b@127.0.0.1/x",
-      NEON_LOCAL_ENDPOINT: sqlUrl,
+      DATABASE_URL: database.databaseUrl,
+      NEON_LOCAL_ENDPOINT: database.sqlUrl,
       WEBHOOK_LOG_RETENTION_DAYS: "30",
       ...extraBindings,
     },
@@ -103,7 +115,7 @@ export async function host(
   cleanup: Cleanup,
   name: string,
   source: WorkerSource,
-  sqlUrl: string,
+  database: DatabaseEndpoint,
   {
     basePort,
     extraBindings,
@@ -111,7 +123,7 @@ export async function host(
   }: { basePort: number; extraBindings?: Record<string, string>; onError?: (line: string) => void },
 ): Promise<Hosted> {
   const before = new Set(childPids());
-  const worker = await hostWorker(source, sharedOptions(sqlUrl, extraBindings), { basePort, onError });
+  const worker = await hostWorker(source, sharedOptions(database, extraBindings), { basePort, onError });
   cleanup.add(() => worker.dispose());
   const pid = childPids().find((p) => !before.has(p) && processName(p) === "workerd");
   return { name, worker, pid };

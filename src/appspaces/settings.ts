@@ -21,10 +21,21 @@ const httpsUrl = z.url({ protocol: /^https$/, error: "must be an https URL" }).m
 /** Text for link previews; `{{referrer_name}}` is replaced with the referrer's display name. */
 const previewText = (max: number) => z.string().trim().min(1).max(max).nullable();
 
-const appStoreUrl = httpsUrl.refine(
-  (url) => /^(apps|itunes)\.apple\.com$/.test(new URL(url).hostname),
-  "must be an App Store URL (https://apps.apple.com/…)",
-);
+/** The URL's hostname, or null when it doesn't parse. */
+function hostnameOf(url: string): string | null {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return null;
+  }
+}
+
+// zod runs a refinement even when the checks before it failed, so this one also sees values
+// that are not URLs at all: those already carry "must be an https URL", and must not throw here.
+const appStoreUrl = httpsUrl.refine((url) => {
+  const host = hostnameOf(url);
+  return host === null || /^(apps|itunes)\.apple\.com$/.test(host);
+}, "must be an App Store URL (https://apps.apple.com/…)");
 
 /** A Java/Android application id: at least two dot-separated segments, each starting with a letter. */
 const androidPackage = z
@@ -72,6 +83,8 @@ export const settingsShape = {
   reward_value: rewardValue.default(null),
   referee_reward_type: z.enum(REWARD_TYPES).default("none"),
   referee_reward_value: rewardValue.default(null),
+  // Identity verification: publishable-key creates must carry user_hash (see src/auth/identity.ts)
+  require_user_hash: z.boolean().default(false),
   // Edge link handling (/ref/:code)
   ios_app_store_url: appStoreUrl.nullable().default(null),
   android_package: androidPackage.nullable().default(null),

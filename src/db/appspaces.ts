@@ -1,7 +1,8 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { KeyType } from "../auth/keys";
+import { ApiError, PG_UNIQUE_VIOLATION, pgErrorCode } from "../lib/errors";
 import type { Db } from "./client";
-import { apiKeys, appspaces } from "./schema";
+import { apiKeys, appspaceDomains, appspaces } from "./schema";
 
 /** Appspace, API key and authentication data access. */
 
@@ -29,43 +30,92 @@ export interface NewKey {
   start: string;
 }
 
-/** Creates the appspace and its first keys in one transaction (one round trip). */
+/** A domain another appspace holds: 409 naming it (appspace_domains' primary key said no). */
+export class DomainTaken extends ApiError {
+  constructor(readonly domain: string) {
+    super(409, `Domain ${domain} is already used by another appspace`, { field: "domains", domain });
+  }
+}
+
+/** After a unique violation on appspace_domains: which of `domains` someone else holds. */
+async function takenDomain(db: Db, appspaceId: string, domains: readonly string[]): Promise<string | undefined> {
+  const result = await db.execute(sql`
+    select domain from appspace_domains
+    where domain in (select jsonb_array_elements_text(${JSON.stringify(domains)}::jsonb))
+      and appspace_id <> ${appspaceId}::uuid
+    order by domain limit 1`);
+  return (result as unknown as { rows: { domain: string }[] }).rows[0]?.domain;
+}
+
+async function rethrowDomainConflict(
+  db: Db,
+  error: unknown,
+  appspaceId: string,
+  domains: readonly string[],
+): Promise<never> {
+  if (pgErrorCode(error) === PG_UNIQUE_VIOLATION && domains.length) {
+    const domain = await takenDomain(db, appspaceId, domains);
+    if (domain) throw new DomainTaken(domain);
+  }
+  throw error;
+}
+
+const domainRows = (appspaceId: string, domains: readonly string[]) =>
+  sql`select d, ${appspaceId}::uuid from jsonb_array_elements_text(${JSON.stringify(domains)}::jsonb) as d`;
+
+/**
+ * Creates the appspace, its domains and first keys in one transaction (one round trip). A domain
+ * held by another appspace fails the whole batch: `DomainTaken` (409).
+ */
 export async function createAppspace(
   db: Db,
-  p: { name: string; domains: string[]; settings: Record<string, unknown>; keys: NewKey[] },
+  p: { name: string; domains: string[]; settings: Record<string, unknown>; identitySecret: string; keys: NewKey[] },
 ): Promise<AppspaceRow> {
   const id = crypto.randomUUID();
-  const [created] = await db.batch([
-    db
-      .insert(appspaces)
-      .values({ id, name: p.name, domains: p.domains, settings: p.settings })
-      .returning(appspaceColumns),
-    db.insert(apiKeys).values(p.keys.map((k) => ({ appspaceId: id, type: k.type, keyHash: k.hash, start: k.start }))),
-  ]);
-  const row = created[0];
-  if (!row) throw new Error("appspace insert returned no row");
-  return row;
+  try {
+    const [created] = await db.batch([
+      db
+        .insert(appspaces)
+        .values({ id, name: p.name, domains: p.domains, settings: p.settings, identitySecret: p.identitySecret })
+        .returning(appspaceColumns),
+      db.execute(sql`insert into appspace_domains (domain, appspace_id) ${domainRows(id, p.domains)}`),
+      db.insert(apiKeys).values(p.keys.map((k) => ({ appspaceId: id, type: k.type, keyHash: k.hash, start: k.start }))),
+    ]);
+    const row = created[0];
+    if (!row) throw new Error("appspace insert returned no row");
+    return row;
+  } catch (error) {
+    return rethrowDomainConflict(db, error, id, p.domains);
+  }
 }
 
 export async function listAppspaces(db: Db, limit: number): Promise<AppspaceRow[]> {
   return db.select(appspaceColumns).from(appspaces).orderBy(desc(appspaces.createdAt)).limit(limit);
 }
 
-export async function getAppspace(db: Db, id: string): Promise<AppspaceRow | undefined> {
-  const [row] = await db.select(appspaceColumns).from(appspaces).where(eq(appspaces.id, id));
+export async function getAppspace(
+  db: Db,
+  id: string,
+): Promise<(AppspaceRow & { hasIdentitySecret: boolean }) | undefined> {
+  const [row] = await db
+    .select({ ...appspaceColumns, hasIdentitySecret: sql<boolean>`${appspaces.identitySecret} is not null` })
+    .from(appspaces)
+    .where(eq(appspaces.id, id));
   return row;
 }
 
 /**
- * Partial update in one statement: `settings || patch` merges only the keys given (each already
- * validated), so concurrent PATCHes of different settings don't overwrite each other.
+ * Partial update in one transaction: `settings || patch` merges only the keys given (each already
+ * validated), so concurrent PATCHes of different settings don't overwrite each other. New
+ * domains replace the appspace's rows in appspace_domains in the same batch (`DomainTaken` if
+ * another appspace holds one).
  */
 export async function updateAppspace(
   db: Db,
   id: string,
   p: { name?: string; domains?: string[]; settingsPatch?: Record<string, unknown> },
 ): Promise<AppspaceRow | undefined> {
-  const [row] = await db
+  const update = db
     .update(appspaces)
     .set({
       ...(p.name !== undefined ? { name: p.name } : {}),
@@ -77,7 +127,32 @@ export async function updateAppspace(
     })
     .where(eq(appspaces.id, id))
     .returning(appspaceColumns);
-  return row;
+  const domains = p.domains;
+  if (domains === undefined) {
+    const [row] = await update;
+    return row;
+  }
+  try {
+    const [rows] = await db.batch([
+      update,
+      db.delete(appspaceDomains).where(eq(appspaceDomains.appspaceId, id)),
+      db.execute(sql`insert into appspace_domains (domain, appspace_id)
+        ${domainRows(id, domains)} where exists (select 1 from appspaces where id = ${id}::uuid)`),
+    ]);
+    return rows[0];
+  } catch (error) {
+    return rethrowDomainConflict(db, error, id, domains);
+  }
+}
+
+/** A new identity secret (rotation: the old one stops verifying at once); undefined if no appspace. */
+export async function setIdentitySecret(db: Db, id: string, secret: string): Promise<boolean> {
+  const rows = await db
+    .update(appspaces)
+    .set({ identitySecret: secret, updatedAt: sql`now()` })
+    .where(eq(appspaces.id, id))
+    .returning({ id: appspaces.id });
+  return rows.length > 0;
 }
 
 export interface KeyRow {
@@ -126,7 +201,7 @@ export interface KeyAuthRow {
   keyId: string;
   keyType: KeyType;
   keyHash: string;
-  appspace: Pick<AppspaceRow, "id" | "name" | "domains" | "settings">;
+  appspace: Pick<AppspaceRow, "id" | "name" | "domains" | "settings"> & { identitySecret: string | null };
 }
 
 /** The active key with this hash and its appspace, in one indexed read. */
@@ -140,6 +215,7 @@ export async function findActiveKey(db: Db, keyHash: string): Promise<KeyAuthRow
       name: appspaces.name,
       domains: appspaces.domains,
       settings: appspaces.settings,
+      identitySecret: appspaces.identitySecret,
     })
     .from(apiKeys)
     .innerJoin(appspaces, eq(appspaces.id, apiKeys.appspaceId))

@@ -17,6 +17,13 @@ export function getDb(config: Pick<Config, "databaseUrl" | "neonLocalEndpoint">)
   if (local) {
     // Local development/tests only: send the driver's HTTP queries to scripts/gateway.ts.
     neonConfig.fetchEndpoint = () => local;
+    // The driver leaves the content type to fetch, which says text/plain for a string body — a
+    // type any web page may POST blind. The gateway only accepts application/json, so say so.
+    neonConfig.fetchFunction = (url: string, init: RequestInit) => {
+      const headers = new Headers(init.headers);
+      headers.set("content-type", "application/json");
+      return fetch(url, { ...init, headers });
+    };
   }
   // READ COMMITTED for batches, stated rather than inherited: create relies on each statement
   // of its batch seeing rows committed before its advisory lock was granted.

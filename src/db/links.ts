@@ -12,6 +12,8 @@ export interface LinkRow {
   expires_at_ms: string;
   referrer_name: string | null;
   settings: Record<string, unknown>;
+  /** The appspace's link domains: the only hosts (besides the shared ones) its codes resolve on. */
+  domains: string[];
 }
 
 /**
@@ -26,21 +28,21 @@ export async function findLink(db: Db, code: string, p = { background: false }):
     select r.code, r.appspace_id,
            case when r.status = 'pending' and r.expires_at <= now() then 'expired' else r.status end as status,
            (extract(epoch from r.expires_at) * 1000)::bigint::text as expires_at_ms,
-           r.referrer_name, a.settings
+           r.referrer_name, a.settings, a.domains
     from referrals r join appspaces a on a.id = r.appspace_id
     where r.code = ${code}::text`);
   return rowsOf<LinkRow>(result)[0];
 }
 
-/** The appspace serving a link domain (for unknown codes and /.well-known files). */
+/** The appspace that owns a link domain (one primary-key probe of appspace_domains). */
 export async function findAppspaceByHost(
   db: Db,
   host: string,
   p = { background: false },
 ): Promise<{ id: string; settings: Record<string, unknown> } | undefined> {
   const result = await db.execute(sql`${origin(p.background)}
-    select id, settings from appspaces where domains @> jsonb_build_array(${host}::text)
-    order by created_at limit 1`);
+    select a.id, a.settings from appspace_domains d join appspaces a on a.id = d.appspace_id
+    where d.domain = ${host}::text`);
   return rowsOf<{ id: string; settings: Record<string, unknown> }>(result)[0];
 }
 

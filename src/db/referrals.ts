@@ -70,6 +70,11 @@ export interface CreateReferralInput {
   code: string;
   referrerId: string;
   referrerName: string | null;
+  /**
+   * Publishable-key creates: the name is a claim, so a referrer who already has one keeps it (the
+   * leaderboard and link previews show it); a secret key may rename.
+   */
+  keepExistingName: boolean;
   metadata: Record<string, unknown> | null;
   ipHash: string | null;
   deviceHash: string | null;
@@ -104,10 +109,16 @@ export async function createReferral(db: Db, p: CreateReferralInput): Promise<Cr
         select count(*)::int as n from referrals
         where appspace_id = ${p.appspaceId}::uuid and referrer_id = ${p.referrerId}::text
           and (status = 'completed' or (status = 'pending' and expires_at > now()))
+      ), known as (
+        select referrer_name from referrer_stats
+        where appspace_id = ${p.appspaceId}::uuid and referrer_id = ${p.referrerId}::text
       ), ins as (
         insert into referrals (appspace_id, code, referrer_id, referrer_name, metadata,
                                referrer_ip_hash, referrer_device_id, milestone_history, expires_at)
-        select ${p.appspaceId}::uuid, ${p.code}::text, ${p.referrerId}::text, ${p.referrerName}::text,
+        select ${p.appspaceId}::uuid, ${p.code}::text, ${p.referrerId}::text,
+               case when ${p.keepExistingName}::boolean
+                    then coalesce((select referrer_name from known), ${p.referrerName}::text)
+                    else ${p.referrerName}::text end,
                ${p.metadata === null ? null : JSON.stringify(p.metadata)}::jsonb,
                ${p.ipHash}::text, ${p.deviceHash}::text, ${historyEntry("pending")},
                now() + make_interval(days => ${p.expirationDays}::int)
@@ -120,7 +131,9 @@ export async function createReferral(db: Db, p: CreateReferralInput): Promise<Cr
         select ${p.appspaceId}::uuid, referrer_id, referrer_name, 1 from ins
         on conflict (appspace_id, referrer_id) do update
           set total = referrer_stats.total + 1,
-              referrer_name = coalesce(excluded.referrer_name, referrer_stats.referrer_name)
+              referrer_name = case when ${p.keepExistingName}::boolean
+                                   then coalesce(referrer_stats.referrer_name, excluded.referrer_name)
+                                   else coalesce(excluded.referrer_name, referrer_stats.referrer_name) end
       ), ev as (
         insert into events (appspace_id, type, data)
         select ${p.appspaceId}::uuid, 'referral.created', jsonb_build_object(
@@ -345,12 +358,22 @@ export async function completeReferral(
         from upd
       )
       select f.open, f.self_referral, f.already_referred, f.reverse_referral, f.same_ip, f.same_device,
-             (select row_to_json(c) from (select ${referralColumns("upd")} from upd) c) as completed
+             (select row_to_json(c) from (select ${referralColumns("upd")} from upd) c) as completed,
+             (select row_to_json(p) from (select ${referralColumns("r")} from r
+                where r.status = 'completed' and r.referred_user_id = ${referee}) p) as completed_for_referee
       from flags f`);
-    const [row] = rowsOf<AbuseFlags & { open: boolean; completed: ReferralRow | null }>(result);
+    const [row] = rowsOf<
+      AbuseFlags & { open: boolean; completed: ReferralRow | null; completed_for_referee: ReferralRow | null }
+    >(result);
     if (!row) return undefined;
-    const { open, completed, ...flags } = row;
-    return { open, completed, flags };
+    const { open, completed, completed_for_referee, ...flags } = row;
+    let completedForReferee = completed_for_referee;
+    if (open && !completed && !Object.values(flags).some(Boolean) && p.referredUserId !== null) {
+      // Open and clean at our snapshot, yet not completed by us: a concurrent call completed it
+      // first. If that was for this same referee (a retry racing its original), it is our answer.
+      completedForReferee = (await findCompletionFor(db, p.appspaceId, p.code, p.referredUserId)) ?? null;
+    }
+    return { open, completed, completedForReferee, flags };
   } catch (error) {
     if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) {
       // Another code was just completed for this referee.
@@ -358,6 +381,20 @@ export async function completeReferral(
     }
     throw error;
   }
+}
+
+/** The referral if it is completed for this referee. */
+async function findCompletionFor(
+  db: Db,
+  appspaceId: string,
+  code: string,
+  referredUserId: string,
+): Promise<ReferralRow | undefined> {
+  const result = await db.execute(sql`
+    select ${referralColumns("r")} from referrals r
+    where r.appspace_id = ${appspaceId}::uuid and r.code = ${code}::text
+      and r.status = 'completed' and r.referred_user_id = ${referredUserId}::text`);
+  return rowsOf<ReferralRow>(result)[0];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 /**
  * Deferred-link records in KV (24 h TTL). One record per device (appspace + IP + User-Agent
  * fingerprint): repeated clicks overwrite it, so the most recent click's signals win. A second
- * key per token serves Android's install-referrer claim. KV only stores and finds records;
+ * key per token (namespaced by appspace) serves Android's install-referrer claim. KV only stores and finds records;
  * whether one was claimed is decided in Postgres (deferred_claims), never here.
  */
 export const DEFERRED_TTL_SECONDS = 86_400;
@@ -32,14 +32,20 @@ export interface DeferredRecord {
 
 const deviceKey = (r: Pick<DeferredRecord, "appspaceId" | "ipHash" | "fingerprint">) =>
   `d:${r.appspaceId}:${r.ipHash}:${r.fingerprint}`;
-const tokenKey = (token: string) => `t:${token}`;
+/** Namespaced per appspace: a token only ever finds its own tenant's record. */
+const tokenKey = (r: Pick<DeferredRecord, "appspaceId" | "token">) => `t:${r.appspaceId}:${r.token}`;
 
 export async function saveDeferred(kv: KVNamespace, record: DeferredRecord): Promise<void> {
-  await saveDeferredRecords(kv, [record]);
+  const failed = await saveDeferredRecords(kv, [record]);
+  if (failed.size) throw new Error("deferred record not written to KV");
 }
 
-/** Saves a batch: every token key, and each device's record once — its most recent click. */
-export async function saveDeferredRecords(kv: KVNamespace, records: readonly DeferredRecord[]): Promise<void> {
+/**
+ * Saves a batch: every token key, and each device's record once — its most recent click.
+ * Returns the tokens whose writes failed (a KV 429 on a hot key, say), so the caller retries
+ * those records alone instead of the whole batch.
+ */
+export async function saveDeferredRecords(kv: KVNamespace, records: readonly DeferredRecord[]): Promise<Set<string>> {
   const options = { expirationTtl: DEFERRED_TTL_SECONDS };
   const latest = new Map<string, DeferredRecord>();
   for (const record of records) {
@@ -47,17 +53,39 @@ export async function saveDeferredRecords(kv: KVNamespace, records: readonly Def
     const seen = latest.get(key);
     if (!seen || seen.clickedAt <= record.clickedAt) latest.set(key, record);
   }
-  await Promise.all([
-    ...records.map((r) => kv.put(tokenKey(r.token), JSON.stringify(r), options)),
-    ...[...latest].map(([key, r]) => kv.put(key, JSON.stringify(r), options)),
-  ]);
+  const writes: { token: string; write: Promise<void> }[] = [
+    ...records.map((r) => ({ token: r.token, write: kv.put(tokenKey(r), JSON.stringify(r), options) })),
+    // Device records carry themselves as metadata too, so a match lists every candidate of an IP
+    // in one call per 1,000 keys instead of one read per key.
+    ...[...latest].map(([key, r]) => {
+      const value = JSON.stringify(r);
+      const metadata = value.length <= MAX_METADATA_BYTES ? r : undefined;
+      return { token: r.token, write: kv.put(key, value, { ...options, metadata }) };
+    }),
+  ];
+  const settled = await Promise.allSettled(writes.map((w) => w.write));
+  const failed = new Set<string>();
+  settled.forEach((result, i) => {
+    const token = writes[i]?.token;
+    if (result.status === "rejected" && token) failed.add(token);
+  });
+  return failed;
 }
 
 /** A record by token, if it exists and is younger than 24 h (KV's TTL is the backstop). */
-export async function loadDeferredByToken(kv: KVNamespace, token: string, now = Date.now()) {
-  const record = await kv.get<DeferredRecord>(tokenKey(token), "json");
+export async function loadDeferredByToken(kv: KVNamespace, appspaceId: string, token: string, now = Date.now()) {
+  const record = await kv.get<DeferredRecord>(tokenKey({ appspaceId, token }), "json");
   return record && now - record.clickedAt < DEFERRED_TTL_SECONDS * 1000 ? record : null;
 }
+
+/** KV's limit on a key's metadata (serialised). */
+const MAX_METADATA_BYTES = 1024;
+/**
+ * How many list pages (1,000 keys each) a match reads. Every record an IP wrote in the last 24 h is
+ * a candidate — one device flooding records can't push another's out of a short listing — and
+ * the per-IP limits on /ref/:code and /continue bound how many there can be.
+ */
+const MAX_LIST_PAGES = 10;
 
 /** Every device record from one IP in an appspace (the iOS match candidates). */
 export async function deferredFromIp(
@@ -66,18 +94,17 @@ export async function deferredFromIp(
   ipHash: string,
   now = Date.now(),
 ): Promise<DeferredRecord[]> {
-  const listed = await kv.list({ prefix: `d:${appspaceId}:${ipHash}:`, limit: 100 });
-  const records = await Promise.all(listed.keys.map((k) => kv.get<DeferredRecord>(k.name, "json")));
-  return records.filter((r): r is DeferredRecord => r !== null && now - r.clickedAt < DEFERRED_TTL_SECONDS * 1000);
-}
-
-/** A short random token (128 bits, base64url): the Play Store referrer carries it. */
-export function newToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
+  const prefix = `d:${appspaceId}:${ipHash}:`;
+  const records: DeferredRecord[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_LIST_PAGES; page++) {
+    const listed: KVNamespaceListResult<DeferredRecord> = await kv.list<DeferredRecord>({ prefix, cursor });
+    const found = await Promise.all(listed.keys.map((k) => k.metadata ?? kv.get<DeferredRecord>(k.name, "json")));
+    for (const r of found) if (r && now - r.clickedAt < DEFERRED_TTL_SECONDS * 1000) records.push(r);
+    if (listed.list_complete) break;
+    cursor = listed.cursor;
+  }
+  return records;
 }
 
 /** The first language tag of Accept-Language ("en-US,en;q=0.9" → "en-US"). */

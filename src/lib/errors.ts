@@ -33,3 +33,16 @@ export function pgErrorCode(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * SQLSTATE class 22, "data exception": Postgres refused a value (bad encoding, malformed json,
+ * out-of-range number, invalid text for a type). Only input can carry such a value, so it is the
+ * caller's 400, never a 500; the request guard names the field for the cases it knows, this is
+ * the backstop for the rest.
+ */
+export function isPgDataException(error: unknown): boolean {
+  return pgErrorCode(error)?.startsWith("22") ?? false;
+}
+
+/** The backstop's public message: says what went wrong without echoing SQL or values. */
+export const DATA_EXCEPTION_MESSAGE = "A value in the request could not be stored (invalid characters or out of range)";

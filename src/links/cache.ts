@@ -5,7 +5,7 @@
  * refresh per key and isolate runs in `waitUntil` (stale-while-revalidate): the response path
  * only waits for Postgres when nothing at all is cached. A settings change is therefore seen
  * within FRESH_MS plus one refresh (and KV propagation), i.e. within 60 s. Misses (unknown
- * codes) are cached too, so random codes can't hammer the database.
+ * codes) are cached in the isolate only.
  */
 export const FRESH_MS = 30_000;
 /** Past this age a stale entry is not served any more: the request waits for a fresh load. */
@@ -39,7 +39,11 @@ export interface CacheDeps {
 async function loadAndStore<T>(key: string, deps: CacheDeps, load: Loader<T>, now: number, background: boolean) {
   const entry: Entry<T> = { value: await load({ background }), loadedAt: now };
   remember(key, entry);
-  deps.waitUntil(deps.kv.put(key, JSON.stringify(entry), { expirationTtl: KV_TTL_SECONDS }).catch(() => {}));
+  // Misses stay in the isolate only: random codes or Host values must not each cost a KV write
+  // (KV writes are billed and rate-limited per key; the per-IP limits bound the database reads).
+  if (entry.value !== null) {
+    deps.waitUntil(deps.kv.put(key, JSON.stringify(entry), { expirationTtl: KV_TTL_SECONDS }).catch(() => {}));
+  }
   return entry.value;
 }
 

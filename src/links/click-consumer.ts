@@ -1,12 +1,17 @@
 import type { Db } from "../db/client";
 import { type ClickRow, insertClicks } from "../db/links";
 import { type DeferredRecord, saveDeferredRecords } from "../deferred/records";
+import { log } from "../lib/log";
+import { storable } from "../lib/validation";
 import { dispatchOutbox, type WebhookMessage } from "../webhooks/outbox";
 import type { ClickMessage } from "./clicks";
 import { parseUserAgent } from "./parse";
 
+// Wire values no validator saw: Postgres would fail the whole batch on one NUL (see storable).
+const stored = (value: string | null | undefined) => (value == null ? null : storable(value) || null);
+
 export function clickRow(message: ClickMessage): ClickRow {
-  const ua = parseUserAgent(message.userAgent ?? undefined);
+  const ua = parseUserAgent(stored(message.userAgent) ?? undefined);
   return {
     appspace_id: message.appspaceId,
     code: message.code,
@@ -21,12 +26,12 @@ export function clickRow(message: ClickMessage): ClickRow {
     in_app: ua.inApp,
     country: message.country,
     city: message.city,
-    utm_source: message.utm.source ?? null,
-    utm_medium: message.utm.medium ?? null,
-    utm_campaign: message.utm.campaign ?? null,
-    utm_term: message.utm.term ?? null,
-    utm_content: message.utm.content ?? null,
-    referer_host: message.refererHost,
+    utm_source: stored(message.utm.source),
+    utm_medium: stored(message.utm.medium),
+    utm_campaign: stored(message.utm.campaign),
+    utm_term: stored(message.utm.term),
+    utm_content: stored(message.utm.content),
+    referer_host: stored(message.refererHost),
     ip_hash: message.ipHash,
   };
 }
@@ -50,6 +55,6 @@ export async function consumeClicks(
   batch.ackAll();
   // The clicks are stored; if sending their events fails now, the cron sweep sends them later.
   await Promise.all(appspaces.map((appspaceId) => dispatchOutbox(db, webhooks, { appspaceId, limit: 500 }))).catch(
-    (error: unknown) => console.error(JSON.stringify({ msg: "click events not dispatched yet", error: String(error) })),
+    (error: unknown) => log.error("click events not dispatched yet", { error }),
   );
 }

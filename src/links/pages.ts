@@ -1,17 +1,41 @@
 /**
  * The few HTML pages /ref/:code serves. Self-contained (no external requests), small, and every
  * interpolated value is escaped; URLs in them come from stored settings, never from the request.
+ * Each page comes with its Content-Security-Policy: nothing loads, and the one style and script
+ * they carry are allowed by hash. So the inline code is a constant (per-request values live in
+ * the markup, escaped, and the script reads them from there).
  */
+import { DOCUMENT_BASE, hashSource, serializePolicy } from "../lib/csp";
+
+/** A page and the policy (the `Content-Security-Policy` header) it must be served with. */
+export interface HtmlPage {
+  html: string;
+  csp: string;
+}
+
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 export const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (ch) => ESCAPES[ch] ?? ch);
-
-/** Safe inside a <script> string literal: JSON, with "<" escaped so "</script>" can't close it. */
-const jsString = (value: string) => JSON.stringify(value).replace(/</g, "\\u003c");
 
 const STYLE =
   "body{font:16px/1.5 system-ui,-apple-system,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#111}" +
   "a.button{display:block;text-align:center;padding:.8rem;margin:.6rem 0;border-radius:.6rem;background:#111;color:#fff;text-decoration:none}" +
   "a.secondary{background:#eee;color:#111}";
+
+/**
+ * The iOS page's script: records the device signals the app can report again after install
+ * (timezone, language, screen size in CSS px = points) by continuing to the link's /continue URL,
+ * which it reads from the page's own "Continue" link.
+ */
+const IOS_SCRIPT =
+  '(function(){var u=document.getElementById("continue").getAttribute("href");try{var q=new URLSearchParams();var o=Intl.DateTimeFormat().resolvedOptions();q.set("tz",o.timeZone||"");q.set("l",navigator.language||"");q.set("w",String(screen.width));q.set("h",String(screen.height));location.replace(u+"&"+q.toString());}catch(e){location.replace(u);}})();';
+
+// Once per isolate, when the module loads (digest does no I/O).
+const [STYLE_HASH, IOS_SCRIPT_HASH] = await Promise.all([hashSource(STYLE), hashSource(IOS_SCRIPT)]);
+
+/** Static pages: the stylesheet, nothing else. */
+const PAGE_CSP = serializePolicy({ ...DOCUMENT_BASE, "style-src": [STYLE_HASH] });
+/** The iOS page: the stylesheet and its one script. */
+const IOS_CSP = serializePolicy({ ...DOCUMENT_BASE, "script-src": [IOS_SCRIPT_HASH], "style-src": [STYLE_HASH] });
 
 function page(title: string, head: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title>${head}<style>${STYLE}</style></head><body>${body}</body></html>`;
@@ -19,10 +43,12 @@ function page(title: string, head: string, body: string): string {
 
 /** `{{referrer_name}}` in preview texts becomes the referrer's display name. */
 export function fillPlaceholders(text: string, referrerName: string | null): string {
-  return text.replace(/\{\{\s*referrer_name\s*\}\}/g, referrerName ?? "A friend");
+  const name = referrerName ?? "A friend";
+  // A function replacer: a replacement *string* would expand `$&`, `$\`` and `$'` in the name.
+  return text.replace(/\{\{\s*referrer_name\s*\}\}/g, () => name);
 }
 
-export function previewPage(p: { title: string; description: string; imageUrl: string | null; url: string }): string {
+export function previewPage(p: { title: string; description: string; imageUrl: string | null; url: string }): HtmlPage {
   const meta = [
     ["og:type", "website"],
     ["og:title", p.title],
@@ -41,27 +67,31 @@ export function previewPage(p: { title: string; description: string; imageUrl: s
     .map(([name, content]) => `<meta name="${name}" content="${escapeHtml(content ?? "")}">`)
     .join("");
   const description = `<meta name="description" content="${escapeHtml(p.description)}">`;
-  return page(
-    p.title,
-    description + meta + twitter,
-    `<h1>${escapeHtml(p.title)}</h1><p>${escapeHtml(p.description)}</p>`,
-  );
+  return {
+    html: page(
+      p.title,
+      description + meta + twitter,
+      `<h1>${escapeHtml(p.title)}</h1><p>${escapeHtml(p.description)}</p>`,
+    ),
+    csp: PAGE_CSP,
+  };
 }
 
 /**
- * iOS: records the device signals the app can report again after install (timezone, language,
- * screen size in CSS px = points), by continuing through /ref/:code/continue, which stores them
- * and redirects to the App Store. Without JavaScript the <noscript> refresh takes the same path
+ * iOS: continues through /ref/:code/continue, which stores the device signals IOS_SCRIPT adds and
+ * redirects to the App Store. Without JavaScript the <noscript> refresh takes the same path
  * without signals, so the record keeps what the headers tell.
  */
-export function iosPage(p: { continueUrl: string }): string {
-  const script = `(function(){try{var q=new URLSearchParams();var o=Intl.DateTimeFormat().resolvedOptions();q.set("tz",o.timeZone||"");q.set("l",navigator.language||"");q.set("w",String(screen.width));q.set("h",String(screen.height));location.replace(${jsString(p.continueUrl)}+"&"+q.toString());}catch(e){location.replace(${jsString(p.continueUrl)});}})();`;
+export function iosPage(p: { continueUrl: string }): HtmlPage {
   const href = escapeHtml(p.continueUrl);
-  return page(
-    "Opening the App Store…",
-    `<noscript><meta http-equiv="refresh" content="0;url=${href}"></noscript>`,
-    `<p>Opening the App Store…</p><a class="button" href="${href}">Continue to the App Store</a><script>${script}</script>`,
-  );
+  return {
+    html: page(
+      "Opening the App Store…",
+      `<noscript><meta http-equiv="refresh" content="0;url=${href}"></noscript>`,
+      `<p>Opening the App Store…</p><a class="button" id="continue" href="${href}">Continue to the App Store</a><script>${IOS_SCRIPT}</script>`,
+    ),
+    csp: IOS_CSP,
+  };
 }
 
 /**
@@ -69,14 +99,19 @@ export function iosPage(p: { continueUrl: string }): string {
  * open the link in the system browser, where universal links / app links work, and let the
  * visitor go on to the store from here.
  */
-export function interstitialPage(p: { os: string; openUrl: string | null; storeUrl: string | null; title: string }) {
+export function interstitialPage(p: {
+  os: string;
+  openUrl: string | null;
+  storeUrl: string | null;
+  title: string;
+}): HtmlPage {
   const open = p.openUrl
     ? `<a class="button" href="${escapeHtml(p.openUrl)}">Open in ${p.os === "ios" ? "Safari" : "your browser"}</a>`
     : `<p>Tap ••• and choose “Open in ${p.os === "ios" ? "Safari" : "browser"}” to continue.</p>`;
   const store = p.storeUrl ? `<a class="button secondary" href="${escapeHtml(p.storeUrl)}">Get the app</a>` : "";
-  return page(p.title, "", `<h1>${escapeHtml(p.title)}</h1>${open}${store}`);
+  return { html: page(p.title, "", `<h1>${escapeHtml(p.title)}</h1>${open}${store}`), csp: PAGE_CSP };
 }
 
-export function notFoundPage(): string {
-  return page("Link not found", "", "<h1>This link doesn’t exist or has expired.</h1>");
+export function notFoundPage(): HtmlPage {
+  return { html: page("Link not found", "", "<h1>This link doesn’t exist or has expired.</h1>"), csp: PAGE_CSP };
 }

@@ -39,6 +39,16 @@ export function decideRoute(input: RouteInput): Route {
   return fallback(webFallback);
 }
 
+/**
+ * Tenant isolation on the link domain: a code resolves only on its own appspace's domains and on
+ * the operator-wide shared hosts. Anywhere else it is unknown, so another tenant's domain (whose
+ * AASA would open that tenant's app) never serves it.
+ */
+export function linkServesHost(link: LinkSnapshot, host: string, sharedHosts: ReadonlySet<string>): boolean {
+  const h = host.toLowerCase();
+  return sharedHosts.has(h) || link.domains.includes(h);
+}
+
 /** A link can still be followed: pending and not past `expiresAt` (completed/expired are final). */
 export function isLinkUsable(link: LinkSnapshot, now: number): boolean {
   return link.status === "pending" && link.expiresAt > now;

@@ -26,6 +26,7 @@ export function linkSnapshot(db: Db, deps: CacheDeps, code: string): Promise<Lin
       status: row.status,
       expiresAt: Number(row.expires_at_ms),
       referrerName: row.referrer_name,
+      domains: row.domains,
       app: appRouting(readSettings(row.settings)),
     };
   });

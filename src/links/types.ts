@@ -30,6 +30,8 @@ export interface LinkSnapshot {
   /** Epoch milliseconds after which a pending referral reads as expired. */
   expiresAt: number;
   referrerName: string | null;
+  /** The appspace's link domains (lower case). */
+  domains: string[];
   app: AppRouting;
 }
 

@@ -1,10 +1,13 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { readSettings } from "../appspaces/settings";
 import { cacheCaller, getCachedCaller } from "../auth/caller-cache";
 import { hashKey, keyTypeOf } from "../auth/keys";
 import { findActiveKey } from "../db/appspaces";
 import { sha256Hex, timingSafeEqualStrings } from "../lib/crypto";
-import { forbidden, unauthorized } from "../lib/errors";
+import { type ApiError, forbidden, unauthorized } from "../lib/errors";
+import { clientKey, rateLimitedJson, withinLimit } from "../ratelimit/limiter";
+import { POLICIES } from "../ratelimit/policies";
 import type { AppEnv } from "../types";
 
 function bearer(header: string | undefined): string | undefined {
@@ -12,14 +15,32 @@ function bearer(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
+/**
+ * A failed authentication counts against the caller's IP: past the limit it answers 429 instead
+ * of 401, so guessing keys or the admin token costs the guesser, not us.
+ */
+async function failAuth(c: Context<AppEnv>, error: ApiError): Promise<Response> {
+  if (!(await withinLimit(c.env, POLICIES.authFailures, clientKey(c.req.header("cf-connecting-ip"))))) {
+    return rateLimitedJson(POLICIES.authFailures);
+  }
+  throw error;
+}
+
+/** The authenticated caller's budget (per API key; the admin token is one key): a 429 or null. */
+async function overApiBudget(c: Context<AppEnv>, key: string): Promise<Response | null> {
+  return (await withinLimit(c.env, POLICIES.api, key)) ? null : rateLimitedJson(POLICIES.api);
+}
+
 /** Admin API: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time. */
 export function adminAuth() {
   return createMiddleware<AppEnv>(async function adminAuth(c, next) {
     const token = bearer(c.req.header("authorization"));
-    if (!token) throw unauthorized("Missing admin token: send Authorization: Bearer <ADMIN_TOKEN>");
+    if (!token) return failAuth(c, unauthorized("Missing admin token: send Authorization: Bearer <ADMIN_TOKEN>"));
     // Hash both sides first so the comparison is over equal lengths and leaks nothing.
     const [given, expected] = await Promise.all([sha256Hex(token), sha256Hex(c.var.config.adminToken)]);
-    if (!timingSafeEqualStrings(given, expected)) throw unauthorized("Invalid admin token");
+    if (!timingSafeEqualStrings(given, expected)) return failAuth(c, unauthorized("Invalid admin token"));
+    const limited = await overApiBudget(c, "admin");
+    if (limited) return limited;
     await next();
   });
 }
@@ -32,13 +53,13 @@ export function adminAuth() {
 export function apiKeyAuth() {
   return createMiddleware<AppEnv>(async function apiKeyAuth(c, next) {
     const key = bearer(c.req.header("authorization")) ?? c.req.header("x-api-key")?.trim();
-    if (!key) throw unauthorized("Missing API key: send Authorization: Bearer <key> or X-API-Key: <key>");
-    if (!keyTypeOf(key) || key.length > 200) throw unauthorized("Invalid API key");
+    if (!key) return failAuth(c, unauthorized("Missing API key: send Authorization: Bearer <key> or X-API-Key: <key>"));
+    if (!keyTypeOf(key) || key.length > 200) return failAuth(c, unauthorized("Invalid API key"));
     const keyHash = await hashKey(key);
     let caller = getCachedCaller(keyHash);
     if (!caller) {
       const row = await findActiveKey(c.var.db, keyHash);
-      if (!row || !timingSafeEqualStrings(row.keyHash, keyHash)) throw unauthorized("Invalid API key");
+      if (!row || !timingSafeEqualStrings(row.keyHash, keyHash)) return failAuth(c, unauthorized("Invalid API key"));
       caller = {
         keyId: row.keyId,
         keyType: row.keyType,
@@ -46,6 +67,8 @@ export function apiKeyAuth() {
       };
       cacheCaller(keyHash, caller);
     }
+    const limited = await overApiBudget(c, caller.keyId);
+    if (limited) return limited;
     c.set("caller", caller);
     await next();
   });

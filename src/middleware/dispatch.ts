@@ -1,4 +1,5 @@
 import { createMiddleware } from "hono/factory";
+import { log } from "../lib/log";
 import type { AppEnv } from "../types";
 import { dispatchOutbox, type WebhookMessage } from "../webhooks/outbox";
 
@@ -16,9 +17,7 @@ export function dispatchEventsAfterWrite(options: { includeGet?: boolean } = {})
     if (!appspaceId) return;
     c.executionCtx.waitUntil(
       dispatchOutbox(c.var.db, c.env.WEBHOOKS as Queue<WebhookMessage>, { appspaceId }).catch((error: unknown) =>
-        console.error(
-          JSON.stringify({ msg: "outbox dispatch failed", requestId: c.var.requestId, error: String(error) }),
-        ),
+        log.error("outbox dispatch failed", { requestId: c.var.requestId, error }),
       ),
     );
   });

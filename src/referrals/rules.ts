@@ -25,17 +25,23 @@ export interface CompletionObservation<T> {
   flags: AbuseFlags;
   /** The completed referral, when this statement is the one that completed it. */
   completed: T | null;
+  /** The referral as an earlier call completed it for this same referee (a retry), if so. */
+  completedForReferee?: T | null;
 }
 
 export type CompletionOutcome<T> =
   | { kind: "not_found" }
   | { kind: "closed" }
   | { kind: "abuse"; reason: AbuseReason }
-  | { kind: "completed"; referral: T };
+  | { kind: "completed"; referral: T }
+  | { kind: "repeated"; referral: T };
 
 export function completionOutcome<T>(observed: CompletionObservation<T> | undefined): CompletionOutcome<T> {
   if (!observed) return { kind: "not_found" };
   if (observed.completed) return { kind: "completed", referral: observed.completed };
+  // Already completed for this very referee: a retry whose first answer was lost. Its answer is
+  // that completion (nothing changes again), not an error the caller can't tell from a refusal.
+  if (observed.completedForReferee) return { kind: "repeated", referral: observed.completedForReferee };
   if (!observed.open) return { kind: "closed" };
   const reason = abuseReason(observed.flags);
   // Open, clean, yet not completed by us: a concurrent call completed it first.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, admin, call, createAppspace, sql } from "../support/api";
+import { ADMIN_TOKEN, admin, call, createAppspace, sql, uniqueDomain } from "../support/api";
 import { type AppspaceBody, DEFAULT_SETTINGS, type ErrorBody, expectBadRequest, uniqueName } from "./support";
 
 const create = (body: unknown) => admin<ErrorBody>("POST", "/appspaces", body);
@@ -150,11 +150,11 @@ describe("PATCH /v1/admin/appspaces/:id: invalid input", () => {
   });
 
   it("changes nothing when any part of the patch is invalid", async () => {
-    const space = await createAppspace({ domains: ["keep.example.com"], settings: { expiration_days: 12 } });
+    const space = await createAppspace({ domains: [uniqueDomain("keep")], settings: { expiration_days: 12 } });
     const before = await admin<AppspaceBody>("GET", `/appspaces/${space.id}`);
     const res = await admin("PATCH", `/appspaces/${space.id}`, {
       name: uniqueName("should-not-stick"),
-      domains: ["other.example.com"],
+      domains: [uniqueDomain("other")],
       settings: { reward_type: "points", expiration_days: 0 },
     });
     expect(res.status).toBe(400);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { admin, call, createAppspace, createReferral, uniqueUser } from "../support/api";
+import { admin, call, createAppspace, createReferral, uniqueDomain, uniqueUser } from "../support/api";
 import {
   type AppspaceBody,
   type CreatedAppspaceBody,
@@ -22,7 +22,17 @@ describe("POST /v1/admin/appspaces", () => {
     expect(res.headers.get("content-type")).toMatch(/application\/json/);
     const body = res.body;
     expect(Object.keys(body).sort()).toEqual(
-      ["created_at", "domains", "id", "name", "publishable_key", "secret_key", "settings", "updated_at"].sort(),
+      [
+        "created_at",
+        "domains",
+        "id",
+        "identity_secret",
+        "name",
+        "publishable_key",
+        "secret_key",
+        "settings",
+        "updated_at",
+      ].sort(),
     );
     expect(body.id).toMatch(UUID);
     expect(body.name).toBe(name);
@@ -66,12 +76,14 @@ describe("POST /v1/admin/appspaces", () => {
   });
 
   it("stores domains lowercased and in order", async () => {
+    const links = uniqueDomain("links");
+    const go = uniqueDomain("go");
     const res = await admin<CreatedAppspaceBody>("POST", "/appspaces", {
       name: uniqueName(),
-      domains: ["Links.Example.COM", "go.example.org"],
+      domains: [links.replace(/^links/, "Links").replace(/com$/, "COM"), go],
     });
     expect(res.status).toBe(201);
-    expect(res.body.domains).toEqual(["links.example.com", "go.example.org"]);
+    expect(res.body.domains).toEqual([links, go]);
   });
 
   it("fills in defaults for the settings it is not given", async () => {
@@ -94,6 +106,7 @@ describe("POST /v1/admin/appspaces", () => {
       reward_value: "10.50",
       referee_reward_type: "discount",
       referee_reward_value: "15%",
+      require_user_hash: true,
       ios_app_store_url: "https://apps.apple.com/app/id1234567890",
       android_package: "com.example.app",
       web_fallback_url: "https://example.com/welcome",
@@ -157,12 +170,12 @@ describe("GET /v1/admin/appspaces/:id", () => {
   it("returns the appspace as created, without its keys", async () => {
     const created = await admin<CreatedAppspaceBody>("POST", "/appspaces", {
       name: uniqueName(),
-      domains: ["links.example.com"],
+      domains: [uniqueDomain()],
       settings: { expiration_days: 14, milestones: ["signed_up"] },
     });
     const res = await admin<AppspaceBody>("GET", `/appspaces/${created.body.id}`);
     expect(res.status).toBe(200);
-    const { publishable_key: _pk, secret_key: _sk, ...view } = created.body;
+    const { publishable_key: _pk, secret_key: _sk, identity_secret: _is, ...view } = created.body;
     expect(res.body).toEqual(view);
   });
 });
@@ -198,12 +211,13 @@ describe("GET /v1/admin/appspaces", () => {
 
 describe("PATCH /v1/admin/appspaces/:id", () => {
   it("renames, and leaves domains and settings alone", async () => {
-    const space = await createAppspace({ domains: ["a.example.com"], settings: { expiration_days: 9 } });
+    const domain = uniqueDomain("a");
+    const space = await createAppspace({ domains: [domain], settings: { expiration_days: 9 } });
     const name = uniqueName("renamed");
     const res = await admin<AppspaceBody>("PATCH", `/appspaces/${space.id}`, { name });
     expect(res.status).toBe(200);
     expect(res.body.name).toBe(name);
-    expect(res.body.domains).toEqual(["a.example.com"]);
+    expect(res.body.domains).toEqual([domain]);
     expect(res.body.settings).toEqual({ ...DEFAULT_SETTINGS, expiration_days: 9 });
     const read = await admin<AppspaceBody>("GET", `/appspaces/${space.id}`);
     expect(read.body).toEqual(res.body);
@@ -253,19 +267,21 @@ describe("PATCH /v1/admin/appspaces/:id", () => {
   });
 
   it("replaces the domain list, lowercased", async () => {
-    const space = await createAppspace({ domains: ["old.example.com"] });
+    const space = await createAppspace({ domains: [uniqueDomain("old")] });
+    const fresh = uniqueDomain("new");
+    const second = uniqueDomain("second");
     const res = await admin<AppspaceBody>("PATCH", `/appspaces/${space.id}`, {
-      domains: ["NEW.Example.com", "second.example.com"],
+      domains: [fresh.replace(/^new/, "NEW").replace(/com$/, "Com"), second],
     });
     expect(res.status).toBe(200);
-    expect(res.body.domains).toEqual(["new.example.com", "second.example.com"]);
+    expect(res.body.domains).toEqual([fresh, second]);
     const cleared = await admin<AppspaceBody>("PATCH", `/appspaces/${space.id}`, { domains: [] });
     expect(cleared.status).toBe(200);
     expect(cleared.body.domains).toEqual([]);
   });
 
   it("an empty patch changes nothing but updated_at", async () => {
-    const space = await createAppspace({ domains: ["x.example.com"], settings: { expiration_days: 3 } });
+    const space = await createAppspace({ domains: [uniqueDomain("x")], settings: { expiration_days: 3 } });
     const before = await admin<AppspaceBody>("GET", `/appspaces/${space.id}`);
     const res = await admin<AppspaceBody>("PATCH", `/appspaces/${space.id}`, {});
     expect(res.status).toBe(200);
@@ -288,9 +304,10 @@ describe("PATCH /v1/admin/appspaces/:id", () => {
 
 describe("settings and domains take effect on the referral API at once", () => {
   it("the first domain builds referral_url; no domain gives null", async () => {
-    const withDomain = await createAppspace({ domains: ["links.example.com", "other.example.com"] });
+    const first = uniqueDomain("links");
+    const withDomain = await createAppspace({ domains: [first, uniqueDomain("other")] });
     const ref = await createReferral(withDomain);
-    expect(ref.referral_url).toBe(`https://links.example.com/ref/${ref.referral_code}`);
+    expect(ref.referral_url).toBe(`https://${first}/ref/${ref.referral_code}`);
 
     const without = await createAppspace();
     const bare = await createReferral(without);
@@ -299,13 +316,15 @@ describe("settings and domains take effect on the referral API at once", () => {
   });
 
   it("a domain change applies to the next referral, even with the key already in use", async () => {
-    const space = await createAppspace({ domains: ["old.example.com"] });
+    const old = uniqueDomain("old");
+    const fresh = uniqueDomain("new");
+    const space = await createAppspace({ domains: [old] });
     const before = await createReferral(space);
-    expect(before.referral_url).toBe(`https://old.example.com/ref/${before.referral_code}`);
+    expect(before.referral_url).toBe(`https://${old}/ref/${before.referral_code}`);
 
-    await admin("PATCH", `/appspaces/${space.id}`, { domains: ["NEW.example.com"] });
+    await admin("PATCH", `/appspaces/${space.id}`, { domains: [fresh.toUpperCase()] });
     const after = await createReferral(space);
-    expect(after.referral_url).toBe(`https://new.example.com/ref/${after.referral_code}`);
+    expect(after.referral_url).toBe(`https://${fresh}/ref/${after.referral_code}`);
 
     await admin("PATCH", `/appspaces/${space.id}`, { domains: [] });
     const none = await createReferral(space);

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, admin, call, createAppspace, createReferral, sql, uniqueUser } from "../support/api";
+import {
+  ADMIN_TOKEN,
+  admin,
+  call,
+  createAppspace,
+  createReferral,
+  sql,
+  uniqueDomain,
+  uniqueUser,
+} from "../support/api";
 import { type AppspaceBody, type CreatedAppspaceBody, type ErrorBody, sha256Hex, uniqueName } from "./support";
 
 const SOME_UUID = "0b9f7c1e-8a51-4a55-9a3c-2b5a0c1f9e11";
@@ -90,16 +99,17 @@ describe("admin authentication", () => {
   });
 
   it("an unauthorised PATCH changes nothing", async () => {
-    const space = await createAppspace({ domains: ["safe.example.com"] });
+    const safe = uniqueDomain("safe");
+    const space = await createAppspace({ domains: [safe] });
     const before = await admin<AppspaceBody>("GET", `/appspaces/${space.id}`);
     const res = await call("PATCH", `/v1/admin/appspaces/${space.id}`, {
-      body: { name: "hijacked", domains: ["evil.example.com"], settings: { referrals_enabled: false } },
+      body: { name: "hijacked", domains: [uniqueDomain("evil")], settings: { referrals_enabled: false } },
     });
     expect(res.status).toBe(401);
     const after = await admin<AppspaceBody>("GET", `/appspaces/${space.id}`);
     expect(after.body).toEqual(before.body);
     const ref = await createReferral(space);
-    expect(ref.referral_url).toBe(`https://safe.example.com/ref/${ref.referral_code}`);
+    expect(ref.referral_url).toBe(`https://${safe}/ref/${ref.referral_code}`);
   });
 
   it("oversized admin bodies are refused with 413", async () => {
@@ -118,7 +128,7 @@ describe("secrets are shown only at creation", () => {
   it("GET, PATCH and list never return the keys or their hashes", async () => {
     const created = await admin<CreatedAppspaceBody>("POST", "/appspaces", {
       name: uniqueName(),
-      domains: ["links.example.com"],
+      domains: [uniqueDomain()],
     });
     expect(created.status).toBe(201);
     const { id, publishable_key: pk, secret_key: sk } = created.body;
@@ -207,14 +217,16 @@ describe("tenant isolation", () => {
   });
 
   it("the same user id in two appspaces gets two independent referrals", async () => {
-    const a = await createAppspace({ domains: ["a.example.com"] });
-    const b = await createAppspace({ domains: ["b.example.com"] });
+    const domainA = uniqueDomain("a");
+    const domainB = uniqueDomain("b");
+    const a = await createAppspace({ domains: [domainA] });
+    const b = await createAppspace({ domains: [domainB] });
     const user = uniqueUser("both");
     const refA = await createReferral(a, { user_id: user });
     const refB = await createReferral(b, { user_id: user });
     expect(refA.referral_code).not.toBe(refB.referral_code);
-    expect(refA.referral_url).toBe(`https://a.example.com/ref/${refA.referral_code}`);
-    expect(refB.referral_url).toBe(`https://b.example.com/ref/${refB.referral_code}`);
+    expect(refA.referral_url).toBe(`https://${domainA}/ref/${refA.referral_code}`);
+    expect(refB.referral_url).toBe(`https://${domainB}/ref/${refB.referral_code}`);
   });
 
   it("settings changes to A do not affect B", async () => {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, admin, call, createAppspace, createReferral, sql, uniqueUser } from "../support/api";
+import {
+  ADMIN_TOKEN,
+  admin,
+  call,
+  createAppspace,
+  createReferral,
+  sql,
+  uniqueDomain,
+  uniqueUser,
+} from "../support/api";
 import {
   type CreatedKeyBody,
   type ErrorBody,
@@ -74,14 +83,15 @@ describe("keys: happy paths", () => {
   });
 
   it("a new publishable key can create referrals but not reach secret-key endpoints", async () => {
-    const space = await createAppspace({ domains: ["links.example.com"] });
+    const domain = uniqueDomain();
+    const space = await createAppspace({ domains: [domain] });
     const { body } = await newKey(space.id, "publishable");
     const created = await call<{ referral_url: string; referral_code: string }>("POST", "/v1/api/referral/create", {
       key: body.key,
       body: { user_id: uniqueUser() },
     });
     expect(created.status).toBe(200);
-    expect(created.body.referral_url).toBe(`https://links.example.com/ref/${created.body.referral_code}`);
+    expect(created.body.referral_url).toBe(`https://${domain}/ref/${created.body.referral_code}`);
     const board = await call("GET", "/v1/api/referral/leaderboard", { key: body.key });
     expect(board.status).toBe(403);
   });

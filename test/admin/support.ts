@@ -13,6 +13,7 @@ export interface Settings {
   reward_value: string | null;
   referee_reward_type: string;
   referee_reward_value: string | null;
+  require_user_hash: boolean;
   ios_app_store_url: string | null;
   android_package: string | null;
   web_fallback_url: string | null;
@@ -39,6 +40,7 @@ export interface AppspaceBody {
 export interface CreatedAppspaceBody extends AppspaceBody {
   publishable_key: string;
   secret_key: string;
+  identity_secret: string;
 }
 
 export interface KeyInfo {
@@ -70,6 +72,7 @@ export const DEFAULT_SETTINGS: Settings = {
   reward_value: null,
   referee_reward_type: "none",
   referee_reward_value: null,
+  require_user_hash: false,
   ios_app_store_url: null,
   android_package: null,
   web_fallback_url: null,

@@ -157,8 +157,10 @@ async function storedRecord(token: string): Promise<{ raw: string; record: Recor
   const deadline = Date.now() + 5_000;
   for (;;) {
     const { keys } = await kv.list({ prefix: "t:" });
-    if (keys.some((k) => k.name === `t:${token}`)) {
-      const raw = (await kv.get(`t:${token}`)) ?? "";
+    // Token keys are namespaced by appspace: t:<appspace>:<token>.
+    const key = keys.find((k) => k.name.endsWith(`:${token}`));
+    if (key) {
+      const raw = (await kv.get(key.name)) ?? "";
       return { raw, record: JSON.parse(raw) };
     }
     if (Date.now() > deadline) throw new Error(`no deferred record for token ${token}`);

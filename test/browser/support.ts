@@ -95,8 +95,9 @@ export async function startStack(): Promise<Stack> {
         bindings: {
           ADMIN_TOKEN,
           IP_HASH_SECRET: "test-ip-hash-secret-0123456789",
-          DATABASE_URL: "postgres://t:t@127.0.0.1/x",
-          NEON_LOCAL_ENDPOINT: `http://127.0.0.1:${gateway.port}/sql`,
+          // The gateway's random password rides in the connection string, as the driver sends it.
+          DATABASE_URL: gateway.connectionString,
+          NEON_LOCAL_ENDPOINT: gateway.url,
         },
         kvNamespaces: ["LINKS"],
         queueProducers: {
@@ -104,6 +105,13 @@ export async function startStack(): Promise<Stack> {
           CLICKS: { queueName: "edgeref-clicks" },
         },
         ratelimits: { CLICK_LIMITER: { simple: { limit: 300, period: 60 } } },
+        // wrangler.toml's [assets]: /docs's Swagger UI files (public/, made by `npm install`), reached
+        // through the Worker (run_worker_first) as in production.
+        assets: {
+          directory: resolve(ROOT, "public"),
+          binding: "ASSETS",
+          routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
+        },
       });
       try {
         await instance.ready;

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { admin, call, createAppspace, sql } from "../support/api";
-import { kvEntries, linkFixture, UA, visit, waitForKv } from "../support/links";
+import { kvEntries, linkFixture, UA, visit, waitForToken } from "../support/links";
 
 /** An Android click; returns its install-referrer token once the record is in KV. */
 async function androidClick(host: string, code: string, ip = "198.51.100.20") {
   const res = await visit(`https://${host}/ref/${code}`, { ua: UA.android, ip });
   const token = new URL(res.headers.get("location") ?? "").searchParams.get("referrer")?.slice("tolk_token=".length);
   if (!token) throw new Error("no token in the Play Store redirect");
-  await waitForKv(`t:${token}`);
+  await waitForToken(token);
   return token;
 }
 
@@ -20,11 +20,11 @@ async function iosClick(
   ua = UA.iphone,
 ) {
   const page = await visit(`https://${host}/ref/${code}`, { ua, ip });
-  const continueUrl = page.body.match(/\/ref\/[A-Z0-9]+\/continue\?t=[A-Za-z0-9_-]+/)?.[0] ?? "";
+  const continueUrl = page.body.match(/\/ref\/[A-Z0-9]+\/continue\?t=[A-Za-z0-9_.-]+/)?.[0] ?? "";
   const query = new URLSearchParams({ tz: signals.tz, l: signals.l, w: String(signals.w), h: String(signals.h) });
   await visit(`https://${host}${continueUrl}&${query}`, { ua, ip });
   const token = continueUrl.split("t=")[1] ?? "";
-  await waitForKv(`t:${token}`);
+  await waitForToken(token);
   return token;
 }
 
@@ -58,10 +58,10 @@ describe("GET /api/deferred/claim (Android, by token)", () => {
     expect([missing.status, missing.body.error]).toEqual([400, "token is required"]);
     expect((await call("GET", `/api/deferred/claim?token=${token}`)).status).toBe(401);
     // A record past 24 h is never returned, even if KV still had it.
-    const [entry] = await kvEntries(`t:${token}`);
+    const [entry] = await kvEntries(`t:${space.id}:${token}`);
     const old = { ...JSON.parse(entry?.value ?? "{}"), clickedAt: Date.now() - 86_400_001 };
     const { env } = await import("cloudflare:test");
-    await env.LINKS.put(`t:${token}`, JSON.stringify(old), { expirationTtl: 120 });
+    await env.LINKS.put(`t:${space.id}:${token}`, JSON.stringify(old), { expirationTtl: 120 });
     expect((await call("GET", `/api/deferred/claim?token=${token}`, { key: space.pk })).status).toBe(404);
   });
 

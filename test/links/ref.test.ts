@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ageReferral, call, sql } from "../support/api";
-import { kvEntries, linkFixture, UA, visit, waitForClicks, waitForKv } from "../support/links";
+import { kvEntries, linkFixture, UA, visit, waitForClicks, waitForToken } from "../support/links";
 
 describe("GET /ref/:code", () => {
   it("desktop → 302 to the web fallback, and the click is recorded with its details", async () => {
@@ -42,10 +42,10 @@ describe("GET /ref/:code", () => {
     expect(location.origin + location.pathname).toBe("https://play.google.com/store/apps/details");
     expect(location.searchParams.get("id")).toBe("com.example.app");
     const referrer = location.searchParams.get("referrer") ?? "";
-    expect(referrer).toMatch(/^tolk_token=[A-Za-z0-9_-]{22}$/);
+    expect(referrer).toMatch(/^tolk_token=[A-Za-z0-9_-]{22}\.[0-9a-z]+\.[0-9a-f]{32}$/);
     expect(res.headers.get("location")).toContain(`referrer=tolk_token%3D${referrer.slice(11)}`);
     const token = referrer.slice("tolk_token=".length);
-    const [byToken] = await waitForKv(`t:${token}`);
+    const [byToken] = await waitForToken(token);
     const record = JSON.parse(byToken?.value ?? "{}");
     expect(record).toMatchObject({ token, code, path: `/ref/${code}`, appspaceId: space.id, os: "android" });
     expect(record.signals.language).toBe("en-US");
@@ -63,10 +63,10 @@ describe("GET /ref/:code", () => {
   it("repeated clicks from one device update its record instead of piling up", async () => {
     const { host, code, space } = await linkFixture();
     const first = await visit(`https://${host}/ref/${code}`, { ua: UA.android, ip: "198.51.100.8" });
-    await waitForKv(`t:${new URL(first.headers.get("location") ?? "").searchParams.get("referrer")?.slice(11)}`);
+    await waitForToken(new URL(first.headers.get("location") ?? "").searchParams.get("referrer")?.slice(11));
     const second = await visit(`https://${host}/ref/${code}`, { ua: UA.android, ip: "198.51.100.8" });
     const secondToken = new URL(second.headers.get("location") ?? "").searchParams.get("referrer")?.slice(11);
-    await waitForKv(`t:${secondToken}`);
+    await waitForToken(secondToken);
     const devices = await kvEntries(`d:${space.id}:`);
     expect(devices).toHaveLength(1);
     expect(JSON.parse(devices[0]?.value ?? "{}").token).toBe(secondToken);
@@ -79,7 +79,7 @@ describe("GET /ref/:code", () => {
     expect(res.headers.get("content-type")).toMatch(/text\/html/);
     expect(res.body.length).toBeLessThan(4096);
     expect(res.body).not.toMatch(/<(script|img|link)[^>]+(src|href)="?https?:/i);
-    const continueUrl = res.body.match(/\/ref\/[A-Z0-9]+\/continue\?t=[A-Za-z0-9_-]+/)?.[0];
+    const continueUrl = res.body.match(/\/ref\/[A-Z0-9]+\/continue\?t=[A-Za-z0-9_.-]+/)?.[0];
     expect(continueUrl).toBeDefined();
     expect(res.body).toContain(`<noscript><meta http-equiv="refresh" content="0;url=${continueUrl}">`);
     // What the page's script does:
@@ -90,7 +90,7 @@ describe("GET /ref/:code", () => {
     expect(next.status).toBe(302);
     expect(next.headers.get("location")).toBe("https://apps.apple.com/app/id1234567890");
     const token = continueUrl?.split("t=")[1];
-    const [entry] = await waitForKv(`t:${token}`);
+    const [entry] = await waitForToken(token);
     expect(JSON.parse(entry?.value ?? "{}")).toMatchObject({
       source: "script",
       os: "ios",
@@ -108,10 +108,10 @@ describe("GET /ref/:code", () => {
   it("iOS without JavaScript still reaches the store, keeping what the headers tell", async () => {
     const { host, code } = await linkFixture();
     const res = await visit(`https://${host}/ref/${code}`, { ua: UA.iphone });
-    const continueUrl = res.body.match(/\/ref\/[A-Z0-9]+\/continue\?t=[A-Za-z0-9_-]+/)?.[0];
+    const continueUrl = res.body.match(/\/ref\/[A-Z0-9]+\/continue\?t=[A-Za-z0-9_.-]+/)?.[0];
     const next = await visit(`https://${host}${continueUrl}`, { ua: UA.iphone });
     expect(next.headers.get("location")).toBe("https://apps.apple.com/app/id1234567890");
-    const [entry] = await waitForKv(`t:${continueUrl?.split("t=")[1]}`);
+    const [entry] = await waitForToken(continueUrl?.split("t=")[1]);
     expect(JSON.parse(entry?.value ?? "{}")).toMatchObject({
       source: "headers",
       signals: { language: "en-US", screenWidth: null, screenHeight: null },

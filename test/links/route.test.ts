@@ -40,6 +40,7 @@ function link(overrides: Partial<LinkSnapshot> = {}): LinkSnapshot {
     appspaceId: "as_1",
     status: "pending",
     expiresAt: NOW + 60_000,
+    domains: ["links.example.com"],
     referrerName: null,
     app: app(),
     ...overrides,
@@ -206,6 +207,7 @@ describe("no open redirect", () => {
       fc.record({
         code: fc.string(),
         appspaceId: fc.string(),
+        domains: fc.array(fc.domain(), { maxLength: 3 }),
         status: fc.constantFrom("pending", "completed", "expired"),
         expiresAt: fc.integer({ min: NOW - 10, max: NOW + 10 }),
         referrerName: fc.option(fc.string(), { nil: null }),

@@ -613,6 +613,7 @@ export const CORPUS_NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
 export const CORPUS_LINK: LinkSnapshot = {
   code: "K7M2Q9XR4T",
   appspaceId: "as_corpus",
+  domains: ["links.example.com"],
   status: "pending",
   expiresAt: CORPUS_NOW + 86_400_000,
   referrerName: "Ada",

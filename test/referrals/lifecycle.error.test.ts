@@ -210,9 +210,9 @@ describe("complete errors", () => {
       expect([res.status, res.body]).toEqual([409, flagged("reverse_referral")]);
     });
 
-    it("same_ip (explicit ip)", async () => {
+    it("same_ip (explicit ip, from a backend's secret key)", async () => {
       const space = await createAppspace();
-      const ref = await createReferral(space, { ip: "203.0.113.42" });
+      const ref = await createReferral(space, { ip: "203.0.113.42" }, space.sk);
       const res = await complete(space, {
         referral_code: ref.referral_code,
         referred_user_id: uniqueUser(),
@@ -236,9 +236,9 @@ describe("complete errors", () => {
       expect([res.status, res.body]).toEqual([409, flagged("same_ip")]);
     });
 
-    it("same_device", async () => {
+    it("same_device (from a backend's secret key)", async () => {
       const space = await createAppspace();
-      const ref = await createReferral(space, { device_id: "device_abc123" });
+      const ref = await createReferral(space, { device_id: "device_abc123" }, space.sk);
       const res = await complete(space, {
         referral_code: ref.referral_code,
         referred_user_id: uniqueUser(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, createAppspace, createReferral, sql, uniqueUser } from "../support/api";
+import { call, createAppspace, createReferral, sql, uniqueDomain, uniqueUser } from "../support/api";
 
 const REWARDS = {
   reward_type: "discount",
@@ -10,8 +10,9 @@ const REWARDS = {
 
 describe("referral lifecycle (happy paths)", () => {
   it("create → look up → milestone → complete → claim both rewards", async () => {
+    const domain = uniqueDomain();
     const space = await createAppspace({
-      domains: ["links.example.com"],
+      domains: [domain],
       settings: { ...REWARDS, milestones: ["installed", "signed_up", "first_purchase"] },
     });
     const created = await call("POST", "/v1/api/referral/create", {
@@ -23,11 +24,12 @@ describe("referral lifecycle (happy paths)", () => {
     expect(code).toMatch(/^[A-HJ-NP-Z2-9]{10}$/);
     expect(created.body).toEqual({
       referral_code: code,
-      referral_url: `https://links.example.com/ref/${code}`,
+      referral_url: `https://${domain}/ref/${code}`,
       referral_id: expect.any(String),
     });
 
-    const looked = await call("GET", `/v1/api/referral/${code}`, { key: space.pk });
+    // A secret key's lookup (a publishable key's omits referrer_id: test/trust/publishable.test.ts).
+    const looked = await call("GET", `/v1/api/referral/${code}`, { key: space.sk });
     expect(looked.status).toBe(200);
     expect(looked.body).toMatchObject({
       referral_code: code,
@@ -221,7 +223,8 @@ describe("referral lifecycle (happy paths)", () => {
   });
 
   it("writes every state change's event to the outbox in the same statement", async () => {
-    const space = await createAppspace({ domains: ["go.example.com"] });
+    const domain = uniqueDomain("go");
+    const space = await createAppspace({ domains: [domain] });
     const ref = await createReferral(space, { user_id: "jane" });
     await call("POST", "/v1/api/referral/milestone", {
       key: space.sk,
@@ -250,7 +253,7 @@ describe("referral lifecycle (happy paths)", () => {
     expect(JSON.parse(events[0]?.data ?? "{}")).toEqual({
       referral_code: ref.referral_code,
       referrer_id: "jane",
-      referral_url: `https://go.example.com/ref/${ref.referral_code}`,
+      referral_url: `https://${domain}/ref/${ref.referral_code}`,
     });
     expect(JSON.parse(events[2]?.data ?? "{}")).toEqual({
       referral_code: ref.referral_code,
@@ -262,7 +265,7 @@ describe("referral lifecycle (happy paths)", () => {
 
   it("stores IPs and device ids only as keyed hashes", async () => {
     const space = await createAppspace();
-    const ref = await createReferral(space, { ip: "203.0.113.42", device_id: "device_abc123" });
+    const ref = await createReferral(space, { ip: "203.0.113.42", device_id: "device_abc123" }, space.sk);
     await call("POST", "/v1/api/referral/complete", {
       key: space.sk,
       body: {

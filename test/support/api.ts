@@ -71,6 +71,12 @@ export async function createAppspace(
 
 export const uniqueUser = (label = "user") => `${label}_${crypto.randomUUID().slice(0, 8)}`;
 
+/**
+ * A link domain no other test (nor an earlier run against the same database) holds: a domain
+ * belongs to one appspace only, so fixed names would collide across tests.
+ */
+export const uniqueDomain = (label = "links") => `${label}-${crypto.randomUUID().slice(0, 12)}.example.com`;
+
 export async function createReferral(
   space: TestAppspace,
   body: Record<string, unknown> = {},
@@ -93,7 +99,8 @@ export async function createReferral(
 export async function sql<T = Record<string, unknown>>(query: string, params: unknown[] = []): Promise<T[]> {
   const response = await fetch(env.NEON_LOCAL_ENDPOINT, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    // The gateway answers only requests carrying its password, as the Neon driver sends it.
+    headers: { "content-type": "application/json", "neon-connection-string": env.DATABASE_URL },
     body: JSON.stringify({ query, params }),
   });
   const result = (await response.json()) as { fields: { name: string }[]; rows: unknown[][]; message?: string };

@@ -89,3 +89,19 @@ export async function waitForKv(prefix: string, timeoutMs = 15_000) {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** The KV entry of a deferred-link token (`t:<appspace>:<token>`), once the consumer wrote it. */
+export async function waitForToken(token: string | null | undefined, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let cursor: string | undefined;
+    do {
+      const listed: KVNamespaceListResult<unknown> = await env.LINKS.list({ prefix: "t:", cursor });
+      const key = listed.keys.find((k) => k.name.endsWith(`:${token}`));
+      if (key) return [{ name: key.name, expiration: key.expiration, value: await env.LINKS.get(key.name) }];
+      cursor = listed.list_complete ? undefined : listed.cursor;
+    } while (cursor);
+    if (Date.now() > deadline) throw new Error(`no KV entry for token ${token}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

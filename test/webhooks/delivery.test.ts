@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { admin, call, createAppspace, createReferral, sql, uniqueUser } from "../support/api";
+import { admin, call, createAppspace, createReferral, sql, uniqueDomain, uniqueUser } from "../support/api";
 import { deliveriesOf, subscribe } from "../support/webhooks";
 
 const completeReferral = async (space: Awaited<ReturnType<typeof createAppspace>>, code: string) =>
@@ -10,7 +10,8 @@ const completeReferral = async (space: Awaited<ReturnType<typeof createAppspace>
 
 describe("webhook delivery through the queue (live, local Queues)", () => {
   it("delivers referral.created, signed in the Standard Webhooks format", async () => {
-    const space = await createAppspace({ domains: ["links.example.com"] });
+    const domain = uniqueDomain();
+    const space = await createAppspace({ domains: [domain] });
     const { hook, rx } = await subscribe(space);
     const ref = await createReferral(space, { user_id: "jane" });
     const [delivery] = await rx.waitFor(1);
@@ -24,7 +25,7 @@ describe("webhook delivery through the queue (live, local Queues)", () => {
       data: {
         referral_code: ref.referral_code,
         referrer_id: "jane",
-        referral_url: `https://links.example.com/ref/${ref.referral_code}`,
+        referral_url: `https://${domain}/ref/${ref.referral_code}`,
       },
     });
     expect(delivery?.headers["webhook-id"]).toBe(event?.id);

@@ -1,9 +1,10 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import { DEFAULT_SETTINGS, readSettings } from "../../appspaces/settings";
 import { forgetAppspace, forgetKey } from "../../auth/caller-cache";
+import { generateIdentitySecret } from "../../auth/identity";
 import { generateKey, hashKey, type KeyType, keyStart } from "../../auth/keys";
 import * as repo from "../../db/appspaces";
-import { notFound } from "../../lib/errors";
+import { badRequest, notFound } from "../../lib/errors";
 import { pgTimestampToIso } from "../../lib/time";
 import type { AppEnv } from "../../types";
 import type * as routes from "./admin.routes";
@@ -35,13 +36,15 @@ async function newKey(type: KeyType) {
 export const createAppspace: Handler<typeof routes.createAppspace> = async (c) => {
   const body = c.req.valid("json");
   const [pk, sk] = await Promise.all([newKey("publishable"), newKey("secret")]);
+  const identitySecret = generateIdentitySecret();
   const row = await repo.createAppspace(c.var.db, {
     name: body.name,
     domains: body.domains ?? [],
     settings: body.settings ?? DEFAULT_SETTINGS,
+    identitySecret,
     keys: [pk.stored, sk.stored],
   });
-  return c.json({ ...view(row), publishable_key: pk.key, secret_key: sk.key }, 201);
+  return c.json({ ...view(row), publishable_key: pk.key, secret_key: sk.key, identity_secret: identitySecret }, 201);
 };
 
 export const listAppspaces: Handler<typeof routes.listAppspaces> = async (c) => {
@@ -58,6 +61,15 @@ export const getAppspace: Handler<typeof routes.getAppspace> = async (c) => {
 export const updateAppspace: Handler<typeof routes.updateAppspace> = async (c) => {
   const { id } = c.req.valid("param");
   const body = c.req.valid("json");
+  if (body.settings?.require_user_hash === true) {
+    const current = await repo.getAppspace(c.var.db, id);
+    if (current && !current.hasIdentitySecret) {
+      throw badRequest(
+        "settings.require_user_hash: generate an identity secret first (POST /v1/admin/appspaces/{id}/identity-secret)",
+        { field: "settings.require_user_hash" },
+      );
+    }
+  }
   const row = await repo.updateAppspace(c.var.db, id, {
     name: body.name,
     domains: body.domains,
@@ -89,4 +101,12 @@ export const revokeKey: Handler<typeof routes.revokeKey> = async (c) => {
   if (!row) throw notFound("API key not found");
   forgetKey(row.keyHash);
   return c.json({ id: row.id, revoked_at: row.revokedAt ? pgTimestampToIso(row.revokedAt) : null }, 200);
+};
+
+export const rotateIdentitySecret: Handler<typeof routes.rotateIdentitySecret> = async (c) => {
+  const { id } = c.req.valid("param");
+  const secret = generateIdentitySecret();
+  if (!(await repo.setIdentitySecret(c.var.db, id, secret))) throw notFound("Appspace not found");
+  forgetAppspace(id);
+  return c.json({ identity_secret: secret }, 201);
 };

@@ -7,6 +7,7 @@ import {
   CreatedAppspace,
   CreatedKey,
   CreateKeyBody,
+  IdentitySecret,
   IdParam,
   KeyList,
   RevokedKey,
@@ -86,4 +87,14 @@ export const revokeKey = createRoute({
   summary: "Revoke an API key",
   request: { params: IdParam },
   responses: { 200: jsonContent(RevokedKey, "Revoked"), ...errorResponses(400, 401, 404) },
+});
+
+export const rotateIdentitySecret = createRoute({
+  method: "post",
+  path: "/appspaces/{id}/identity-secret",
+  tags,
+  security: ADMIN_SECURITY,
+  summary: "Generate a new identity secret (for user_hash); the old one stops verifying at once",
+  request: { params: IdParam },
+  responses: { 201: jsonContent(IdentitySecret, "The new secret, shown only here"), ...errorResponses(400, 401, 404) },
 });

@@ -39,7 +39,17 @@ export const Appspace = z
 export const CreatedAppspace = Appspace.extend({
   publishable_key: z.string().openapi({ description: "Shown only once." }),
   secret_key: z.string().openapi({ description: "Shown only once." }),
+  identity_secret: z.string().openapi({
+    description:
+      "Shown only once. For identity verification: user_hash = hex(HMAC-SHA256(identity_secret, user_id)), computed by your backend.",
+  }),
 }).openapi("CreatedAppspace");
+
+export const IdentitySecret = z
+  .object({
+    identity_secret: z.string().openapi({ description: "Shown only once; the previous secret stops verifying now." }),
+  })
+  .openapi("IdentitySecret");
 
 export const AppspaceList = z.object({ appspaces: z.array(Appspace) }).openapi("AppspaceList");
 

@@ -47,7 +47,7 @@ const claimRoute = createRoute({
 deferredRouter.openapi(claimRoute, async (c) => {
   const { token } = c.req.valid("query");
   const appspaceId = c.var.caller.appspace.id;
-  const record = await loadDeferredByToken(c.env.LINKS, token);
+  const record = await loadDeferredByToken(c.env.LINKS, appspaceId, token);
   // Another appspace's record is as invisible as a missing one.
   if (!record || record.appspaceId !== appspaceId) throw notFound(NOT_FOUND);
   const won = await claimDeferred(c.var.db, {

@@ -1,14 +1,25 @@
 import { type Context, Hono } from "hono";
 import { loadConfig } from "../../config";
 import { getDb } from "../../db/client";
-import { type DeferredRecord, headerLanguage, newToken, saveDeferred } from "../../deferred/records";
+import { type DeferredRecord, headerLanguage, saveDeferred } from "../../deferred/records";
+import { log } from "../../lib/log";
 import type { CacheDeps } from "../../links/cache";
 import { type ClickMessage, queueClick, refererHost, utmParams } from "../../links/clicks";
+import { checkToken, isOwnNavigation, mintToken } from "../../links/continue-token";
 import { classifyForRouting } from "../../links/device";
-import { fillPlaceholders, interstitialPage, iosPage, notFoundPage, previewPage } from "../../links/pages";
-import { decideRoute, isLinkUsable } from "../../links/route";
+import {
+  fillPlaceholders,
+  type HtmlPage,
+  interstitialPage,
+  iosPage,
+  notFoundPage,
+  previewPage,
+} from "../../links/pages";
+import { decideRoute, isLinkUsable, linkServesHost } from "../../links/route";
 import { hostAppspace, linkSnapshot } from "../../links/snapshot";
 import type { LinkSnapshot, RoutingUa } from "../../links/types";
+import { clientKey, rateLimitedJson, rateLimitedText, withinLimit } from "../../ratelimit/limiter";
+import { POLICIES, type RateLimitPolicy } from "../../ratelimit/policies";
 import { CODE_ALPHABET, CODE_LENGTH, normalizeCode } from "../../referrals/code";
 import { hashSignal } from "../../referrals/signals";
 import type { AppEnv } from "../../types";
@@ -21,17 +32,35 @@ import type { AppEnv } from "../../types";
 export const linksRouter = new Hono<AppEnv>();
 
 const CODE_PATTERN = new RegExp(`^[${CODE_ALPHABET}]{${CODE_LENGTH}}$`);
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 
 function cacheDeps(c: Context<AppEnv>): CacheDeps {
   return { kv: c.env.LINKS, waitUntil: (p) => c.executionCtx.waitUntil(p) };
 }
 
-function html(c: Context<AppEnv>, body: string, status: 200 | 404 = 200) {
-  return c.html(body, status, { "cache-control": "no-store", "referrer-policy": "no-referrer" });
+function html(c: Context<AppEnv>, page: HtmlPage, status: 200 | 404 = 200) {
+  return c.html(page.html, status, {
+    "cache-control": "no-store",
+    "referrer-policy": "no-referrer",
+    "content-security-policy": page.csp,
+  });
 }
 
 const cf = (c: Context<AppEnv>) => (c.req.raw as Request & { cf?: IncomingRequestCfProperties }).cf;
+
+const limited = (c: Context<AppEnv>, policy: RateLimitPolicy) =>
+  withinLimit(c.env, policy, clientKey(c.req.header("cf-connecting-ip"))).then((ok) => !ok);
+
+/**
+ * The link behind a code, as this Host may serve it: unknown codes, and codes of an appspace that
+ * doesn't own this host (nor is it a shared host), are both null.
+ */
+async function hostedLink(c: Context<AppEnv>, rawCode: string): Promise<LinkSnapshot | null> {
+  const code = normalizeCode(rawCode);
+  if (!CODE_PATTERN.test(code)) return null;
+  const link = await linkSnapshot(getDb(loadConfig(c.env)), cacheDeps(c), code);
+  const host = new URL(c.req.url).hostname;
+  return link && linkServesHost(link, host, loadConfig(c.env).sharedLinkHosts) ? link : null;
+}
 
 async function deferredRecord(
   c: Context<AppEnv>,
@@ -99,7 +128,7 @@ function recordClick(
         ...(deferredFor && token ? { deferred: await deferredRecord(c, link, token, deferredFor, null) } : {}),
       };
       await queueClick(c.env.CLICKS as Queue<ClickMessage>, message);
-    })().catch((error: unknown) => console.error(JSON.stringify({ msg: "click not recorded", error: String(error) }))),
+    })().catch((error: unknown) => log.error("click not recorded", { error })),
   );
 }
 
@@ -114,9 +143,7 @@ function recordDeferred(
   c.executionCtx.waitUntil(
     deferredRecord(c, link, token, ua, signals)
       .then((record) => saveDeferred(c.env.LINKS, record))
-      .catch((error: unknown) =>
-        console.error(JSON.stringify({ msg: "deferred record not saved", error: String(error) })),
-      ),
+      .catch((error: unknown) => log.error("deferred record not saved", { error })),
   );
 }
 
@@ -126,21 +153,24 @@ const usable = (link: LinkSnapshot | null, now: number): link is LinkSnapshot =>
 linksRouter.on(["GET", "HEAD"], "/ref/:code", async (c) => {
   const now = Date.now();
   const ua = classifyForRouting(c.req.header("user-agent"));
-  const ip = c.req.header("cf-connecting-ip");
-  if (c.req.method === "GET" && !ua.crawler && ip) {
-    const { success } = await c.env.CLICK_LIMITER.limit({ key: ip });
-    if (!success) return c.text("Too many requests", 429, { "retry-after": "60", "cache-control": "no-store" });
-  }
+  const counted = c.req.method === "GET" && !ua.crawler;
+  const policy = counted ? POLICIES.clicks : POLICIES.crawlers;
+  if (await limited(c, policy)) return rateLimitedText(policy);
   const db = getDb(loadConfig(c.env));
   const deps = cacheDeps(c);
   const code = normalizeCode(c.req.param("code"));
-  const link = CODE_PATTERN.test(code) ? await linkSnapshot(db, deps, code) : null;
+  const link = await hostedLink(c, code);
   const host = new URL(c.req.url).hostname;
   const linkFallback = link ? link.app.webFallbackUrl : null;
   const hostFallbackUrl = usable(link, now)
     ? null
     : (linkFallback ?? (await hostAppspace(db, deps, host))?.settings.web_fallback_url ?? null);
-  const token = newToken();
+  // Only store-bound visits need a token (Play Store referrer, iOS /continue); minting costs an HMAC.
+  const storeBound = counted && usable(link, now) && (ua.os === "ios" || ua.os === "android");
+  const token =
+    storeBound && link
+      ? await mintToken(loadConfig(c.env).ipHashSecret, { appspaceId: link.appspaceId, code: link.code, now })
+      : "";
   const route = decideRoute({ method: c.req.method, ua, link, now, token, hostFallbackUrl });
 
   switch (route.kind) {
@@ -198,18 +228,30 @@ function screenSize(value: string | undefined): number | null {
   return n >= 100 && n <= 10_000 ? n : null;
 }
 
-/** iOS: store the page's signals (or, without JavaScript, the headers' ones), then the App Store. */
+/**
+ * iOS: store the page's signals (or, without JavaScript, the headers' ones), then the App Store.
+ * Only a token this Worker minted for this link, recently, records anything; requests that the
+ * browser says are not our own page's navigation are refused outright.
+ */
 linksRouter.get("/ref/:code/continue", async (c) => {
   const now = Date.now();
-  const db = getDb(loadConfig(c.env));
-  const code = normalizeCode(c.req.param("code"));
-  const link = CODE_PATTERN.test(code) ? await linkSnapshot(db, cacheDeps(c), code) : null;
+  if (await limited(c, POLICIES.continue)) return rateLimitedText(POLICIES.continue);
+  if (!isOwnNavigation({ dest: c.req.header("sec-fetch-dest"), site: c.req.header("sec-fetch-site") })) {
+    return c.text("This link must be opened directly.", 403, { "cache-control": "no-store" });
+  }
+  const link = await hostedLink(c, c.req.param("code"));
   if (!usable(link, now) || !link.app.iosAppStoreUrl) {
     const fallback = link?.app.webFallbackUrl;
     return fallback ? c.redirect(fallback, 302) : html(c, notFoundPage(), 404);
   }
   const token = c.req.query("t");
-  if (token && TOKEN_PATTERN.test(token)) {
+  const secret = loadConfig(c.env).ipHashSecret;
+  const valid =
+    token !== undefined &&
+    (await checkToken(secret, token, { appspaceId: link.appspaceId, code: link.code, now })) === "valid";
+  // An unsigned, foreign or stale token still reaches the store: the visitor loses nothing, but
+  // nothing is recorded for it.
+  if (valid) {
     const tz = c.req.query("tz");
     const language = c.req.query("l");
     const width = screenSize(c.req.query("w"));
@@ -234,6 +276,12 @@ linksRouter.get("/ref/:code/continue", async (c) => {
 });
 
 /** Universal links: iOS opens the installed app for /ref/* on this domain. */
+// The association files cost a database read on a cache miss: anonymous, so limited per IP.
+linksRouter.use("/.well-known/*", async (c, next) => {
+  if (await limited(c, POLICIES.public)) return rateLimitedJson(POLICIES.public);
+  await next();
+});
+
 linksRouter.get("/.well-known/apple-app-site-association", async (c) => {
   const space = await hostAppspace(getDb(loadConfig(c.env)), cacheDeps(c), new URL(c.req.url).hostname);
   const teamId = space?.settings.apple_team_id;

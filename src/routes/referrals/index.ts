@@ -2,6 +2,7 @@ import { badRequest } from "../../lib/errors";
 import { createRouter } from "../../lib/router";
 import { apiKeyAuth } from "../../middleware/auth";
 import { dispatchEventsAfterWrite } from "../../middleware/dispatch";
+import { appspaceIdempotency } from "../../middleware/idempotency";
 import * as handlers from "./referrals.handlers";
 import * as routes from "./referrals.routes";
 
@@ -10,6 +11,8 @@ export const referralsRouter = createRouter();
 
 referralsRouter.use("*", apiKeyAuth());
 referralsRouter.use("*", dispatchEventsAfterWrite());
+// After auth (keys are per appspace), before every handler: POSTs with an Idempotency-Key.
+referralsRouter.use("*", appspaceIdempotency());
 // An empty userId never reaches the `{userId}` route; answer with the contract's message.
 referralsRouter.get("/by-user", () => {
   throw badRequest("userId is required", { field: "userId" });

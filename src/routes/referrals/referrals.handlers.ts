@@ -1,8 +1,17 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { referralUrlPrefix } from "../../appspaces/settings";
+import { userHashMatches } from "../../auth/identity";
 import * as repo from "../../db/referrals";
-import { badRequest, conflict, forbidden, notFound, PG_UNIQUE_VIOLATION, pgErrorCode } from "../../lib/errors";
+import {
+  badRequest,
+  conflict,
+  forbidden,
+  notFound,
+  PG_UNIQUE_VIOLATION,
+  pgErrorCode,
+  unauthorized,
+} from "../../lib/errors";
 import { generateReferralCode, normalizeCode } from "../../referrals/code";
 import { claimOutcome, completionOutcome, planMilestone } from "../../referrals/rules";
 import { hashSignal } from "../../referrals/signals";
@@ -16,15 +25,32 @@ const CODE_ATTEMPTS = 5;
 /** The referee's/referrer's IP: the body's `ip`, else the caller's (Cloudflare sets the header). */
 const observedIp = (c: Context<AppEnv>, ip: string | undefined) => ip ?? c.req.header("cf-connecting-ip");
 
+/**
+ * A publishable key is public (it ships in apps), so what it sends is a claim: with identity
+ * verification on, `user_hash` must prove the backend vouched for this `user_id`.
+ */
+async function verifyIdentity(c: Context<AppEnv>, userId: string, userHash: string | undefined) {
+  const { keyType, appspace } = c.var.caller;
+  if (keyType !== "publishable" || !appspace.settings.require_user_hash) return;
+  if (!userHash) throw unauthorized("user_hash is required: this appspace requires identity verification");
+  const secret = appspace.identitySecret;
+  if (!secret || !(await userHashMatches(secret, userId, userHash))) {
+    throw unauthorized("Invalid user_hash for this user_id");
+  }
+}
+
 export const create: Handler<typeof routes.create> = async (c) => {
   const body = c.req.valid("json");
-  const { appspace } = c.var.caller;
+  const { appspace, keyType } = c.var.caller;
   const settings = appspace.settings;
   if (!settings.referrals_enabled) throw forbidden("Referrals are not enabled for this Appspace");
+  await verifyIdentity(c, body.user_id, body.user_hash);
+  // A publishable key can't choose the IP or device the abuse checks compare against.
+  const trusted = keyType === "secret";
   const secret = c.var.config.ipHashSecret;
   const [ipHash, deviceHash] = await Promise.all([
-    hashSignal(secret, "ip", appspace.id, observedIp(c, body.ip)),
-    hashSignal(secret, "device", appspace.id, body.device_id),
+    hashSignal(secret, "ip", appspace.id, observedIp(c, trusted ? body.ip : undefined)),
+    hashSignal(secret, "device", appspace.id, trusted ? body.device_id : undefined),
   ]);
   const prefix = referralUrlPrefix(appspace.domains);
   for (let attempt = 0; attempt < CODE_ATTEMPTS; attempt++) {
@@ -35,6 +61,7 @@ export const create: Handler<typeof routes.create> = async (c) => {
         code: generateReferralCode(),
         referrerId: body.user_id,
         referrerName: body.user_name ?? null,
+        keepExistingName: !trusted,
         metadata: body.metadata ?? null,
         ipHash,
         deviceHash,
@@ -65,7 +92,8 @@ export const lookup: Handler<typeof routes.lookup> = async (c) => {
   return c.json(
     {
       referral_code: row.code,
-      referrer_id: row.referrer_id,
+      // Publishable keys ship in apps: they don't learn who referred (often an email).
+      ...(c.var.caller.keyType === "secret" ? { referrer_id: row.referrer_id } : {}),
       status: row.status,
       milestone: row.milestone,
       milestone_history: row.milestone_history,
@@ -96,7 +124,7 @@ interface CompletionRequest {
 async function completeReferral(
   c: Context<AppEnv>,
   req: CompletionRequest,
-  messages: { notFound: string; closed: string },
+  messages: { notFound: string; closed: string; answerRepeats?: boolean },
 ) {
   const { appspace } = c.var.caller;
   const s = appspace.settings;
@@ -126,6 +154,10 @@ async function completeReferral(
       throw notFound(messages.closed);
     case "abuse":
       throw conflict("Referral flagged for abuse", { reason: outcome.reason });
+    case "repeated":
+      // `complete` answers a retry with the completion it repeats; `milestone` keeps its contract.
+      if (!messages.answerRepeats) throw notFound(messages.closed);
+      return outcome.referral;
     case "completed":
       return outcome.referral;
   }
@@ -185,7 +217,7 @@ export const complete: Handler<typeof routes.complete> = async (c) => {
       ip: body.ip,
       deviceId: body.device_id,
     },
-    { notFound: "Referral not found", closed: "Referral not found or already completed" },
+    { notFound: "Referral not found", closed: "Referral not found or already completed", answerRepeats: true },
   );
   return c.json(
     {

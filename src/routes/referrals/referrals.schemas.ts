@@ -29,9 +29,22 @@ export const CreateReferralBody = z
       .openapi({ example: { source: "dashboard" } }),
     ip: ipAddress.optional().openapi({
       example: "203.0.113.42",
-      description: "Referrer's IP for fraud detection; defaults to the caller's IP (CF-Connecting-IP).",
+      description:
+        "Referrer's IP for fraud detection; defaults to the caller's IP (CF-Connecting-IP). Ignored with a publishable key: the request's own IP is used.",
     }),
-    device_id: deviceId.optional().openapi({ example: "device_abc123" }),
+    device_id: deviceId.optional().openapi({
+      example: "device_abc123",
+      description: "Ignored with a publishable key (a client's claim can't hide its own device).",
+    }),
+    user_hash: z
+      .string()
+      .trim()
+      .regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters: HMAC-SHA256(identity_secret, user_id)")
+      .optional()
+      .openapi({
+        description:
+          "Identity verification: hex HMAC-SHA256 of user_id with the appspace's identity secret, computed by your backend. Required with a publishable key when the appspace sets require_user_hash.",
+      }),
   })
   .openapi("CreateReferralRequest");
 
@@ -64,7 +77,11 @@ const referralProgress = {
 };
 
 export const ReferralLookupResponse = z
-  .object({ ...referralProgress, referrer_id: z.string(), expires_at: z.string() })
+  .object({
+    ...referralProgress,
+    referrer_id: z.string().optional().openapi({ description: "Omitted for publishable keys (it is often an email)." }),
+    expires_at: z.string(),
+  })
   .openapi("Referral");
 
 export const MilestoneBody = z

@@ -2,7 +2,10 @@ import { createRouter } from "../../lib/router";
 import * as handlers from "./webhooks.handlers";
 import * as routes from "./webhooks.routes";
 
-/** Webhook subscriptions, delivery log, replay and test; mounted inside the admin router (ADMIN_TOKEN). */
+/**
+ * Webhook subscriptions, delivery log, replay and test; mounted inside the admin router, whose
+ * middleware (ADMIN_TOKEN, Idempotency-Key) covers these routes too.
+ */
 export const webhooksRouter = createRouter();
 
 webhooksRouter

@@ -1,0 +1,14 @@
+import { createMiddleware } from "hono/factory";
+import { clientKey, rateLimitedJson, withinLimit } from "../ratelimit/limiter";
+import type { RateLimitPolicy } from "../ratelimit/policies";
+import type { AppEnv } from "../types";
+
+/** Per-IP limit for anonymous routes (IPv6 by /64). */
+export function ipRateLimit(policy: RateLimitPolicy) {
+  return createMiddleware<AppEnv>(async function ipRateLimit(c, next) {
+    if (!(await withinLimit(c.env, policy, clientKey(c.req.header("cf-connecting-ip"))))) {
+      return rateLimitedJson(policy);
+    }
+    await next();
+  });
+}

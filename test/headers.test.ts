@@ -1,0 +1,101 @@
+/**
+ * Response headers on the JSON surface: every /v1/* answer is `Cache-Control: no-store` (keys,
+ * webhook secrets and tenant data must not stay in a browser, proxy or CDN cache), whatever the
+ * route and outcome; and JSON gets a Content-Security-Policy that lets nothing load or frame it.
+ */
+import { describe, expect, it } from "vitest";
+import { ADMIN_TOKEN, admin, call, createAppspace, createReferral, uniqueUser } from "./support/api";
+import { receiver } from "./support/webhooks";
+
+const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+function expectNoStore(res: { status: number; headers: Headers }, what: string) {
+  expect(res.headers.get("cache-control"), `${what} (${res.status})`).toBe("no-store");
+}
+
+describe("Cache-Control: no-store on /v1/*", () => {
+  it("on the answers that carry secrets: appspace and key creation, webhook creation and rotation", async () => {
+    const created = await call<{ id: string; secret_key: string }>("POST", "/v1/admin/appspaces", {
+      key: ADMIN_TOKEN,
+      body: { name: `headers-${crypto.randomUUID()}` },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.secret_key).toMatch(/^sk_/);
+    expectNoStore(created, "POST /v1/admin/appspaces");
+
+    const id = created.body.id;
+    const key = await admin("POST", `/appspaces/${id}/keys`, { type: "secret" });
+    expect(key.status).toBe(201);
+    expectNoStore(key, "POST /v1/admin/appspaces/:id/keys");
+
+    const hook = await admin<{ id: string; secret: string }>("POST", `/appspaces/${id}/webhooks`, {
+      url: receiver().url,
+    });
+    expect(hook.status).toBe(201);
+    expect(hook.body.secret).toMatch(/^whsec_/);
+    expectNoStore(hook, "POST /v1/admin/appspaces/:id/webhooks");
+
+    const rotated = await admin("POST", `/webhooks/${hook.body.id}/rotate-secret`);
+    expect(rotated.status).toBe(200);
+    expectNoStore(rotated, "POST /v1/admin/webhooks/:id/rotate-secret");
+
+    for (const path of [`/appspaces/${id}`, `/appspaces/${id}/keys`, `/appspaces/${id}/webhooks`]) {
+      const read = await admin("GET", path);
+      expect(read.status).toBe(200);
+      expectNoStore(read, `GET /v1/admin${path}`);
+    }
+  });
+
+  it("on the referrals API, successes and errors alike", async () => {
+    const space = await createAppspace();
+    const ref = await createReferral(space, { user_id: uniqueUser() });
+    const lookup = await call("GET", `/v1/api/referral/${ref.referral_code}`, { key: space.pk });
+    expect(lookup.status).toBe(200);
+    expectNoStore(lookup, "GET /v1/api/referral/:code");
+
+    const create = await call("POST", "/v1/api/referral/create", { key: space.pk, body: { user_id: uniqueUser() } });
+    expect(create.status).toBe(200);
+    expectNoStore(create, "POST /v1/api/referral/create");
+
+    const invalid = await call("POST", "/v1/api/referral/create", { key: space.pk, body: {} });
+    expect(invalid.status).toBe(400);
+    expectNoStore(invalid, "400");
+
+    const forbidden = await call("GET", "/v1/api/referral/leaderboard", { key: space.pk });
+    expect(forbidden.status).toBe(403);
+    expectNoStore(forbidden, "403");
+  });
+
+  it("on refusals and unknown paths: 401 without a key or token, 404", async () => {
+    const unauthenticated = [
+      await call("GET", "/v1/admin/appspaces"),
+      await call("GET", "/v1/admin/appspaces", { key: "wrong-admin-token-0123456789" }),
+      await call("POST", "/v1/api/referral/create", { body: { user_id: "x" } }),
+    ];
+    for (const res of unauthenticated) {
+      expect(res.status).toBe(401);
+      expectNoStore(res, "401");
+    }
+    const missing = await call("GET", "/v1/nothing-here");
+    expect(missing.status).toBe(404);
+    expectNoStore(missing, "404");
+  });
+});
+
+describe("Content-Security-Policy on JSON", () => {
+  it("lets nothing load or frame a JSON answer, API and public alike", async () => {
+    const space = await createAppspace();
+    const responses = [
+      await admin("GET", `/appspaces/${space.id}`),
+      await call("POST", "/v1/api/referral/create", { key: space.pk, body: {} }),
+      await call("GET", "/v1/admin/appspaces"),
+      await call("GET", "/openapi.json"),
+      await call("GET", "/nothing-here"),
+    ];
+    for (const res of responses) {
+      expect(res.headers.get("content-type")).toMatch(/application\/json/);
+      expect(res.headers.get("content-security-policy"), String(res.status)).toBe(API_CSP);
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+  });
+});
