@@ -13,8 +13,9 @@ if (!runBrowserTests) {
 }
 
 /**
- * Two projects, both run by `npm test`:
- * - "workers": everything under test/ except test/browser, inside workerd (vitest-pool-workers).
+ * Three projects, all run by `npm test`:
+ * - "workers": everything under test/ except test/browser and test/node, inside workerd (vitest-pool-workers).
+ * - "node": test/node, in Node: the local tools themselves (the database gateway).
  * - "browser": test/browser, in Node: a real headless Chromium loads pages from the Worker, which
  *   those tests host themselves with Miniflare (see test/browser/support.ts).
  */
@@ -54,8 +55,18 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
-          exclude: [...configDefaults.exclude, "test/browser/**"],
+          exclude: [...configDefaults.exclude, "test/browser/**", "test/node/**"],
           globalSetup: ["./test/global-setup.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // Node-side tools the Worker relies on locally (the database gateway).
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/node/**/*.test.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

@@ -35,6 +35,7 @@ interface WebhookMessage {
   series: string;
   event_id: string;
   endpoint_id: string;
+  attempt?: number;
 }
 
 const ADMIN_TOKEN = "bench-admin-token-0123456789";

@@ -21,8 +21,9 @@ import { referralsRouter } from "./routes/referrals";
 export const API_VERSION = "0.1.0";
 
 /**
- * /v1/* answers carry API keys, webhook secrets and tenant data: no browser, proxy or CDN may
- * keep a copy, whatever the route (errors included: they are set on the way out).
+ * /v1/* answers carry API keys, webhook secrets and tenant data, /api/deferred/* a device's
+ * deferred link: no browser, proxy or CDN may keep a copy, whatever the route (errors included:
+ * they are set on the way out).
  */
 const noStore: MiddlewareHandler = async (c, next) => {
   await next();
@@ -42,6 +43,7 @@ export function createApp() {
     }),
   );
   app.use("/v1/*", noStore);
+  app.use("/api/deferred/*", noStore);
   // The public link domain first: its hot path skips the API's middleware (request ids, body
   // limits, the database client), which it doesn't need.
   app.route("/", linksRouter);

@@ -2,40 +2,54 @@ import { loadConfig } from "./config";
 import { getDb } from "./db/client";
 import { pruneExpired } from "./db/retention";
 import { pruneDeliveries } from "./db/webhooks";
-import { consumeClicks } from "./links/click-consumer";
+import { log } from "./lib/log";
+import { infrastructureBackoff } from "./lib/queue";
+import { consumeClicks, consumeDeadClicks } from "./links/click-consumer";
 import type { ClickMessage } from "./links/clicks";
-import { deliverWebhook, failDeadLetter } from "./webhooks/deliver";
+import { deliverWebhook, recordWebhookDeadLetters } from "./webhooks/deliver";
 import type { WebhookMessage } from "./webhooks/outbox";
 import { sweepOutbox } from "./webhooks/outbox";
 
-/** Queue consumers: clicks, webhook deliveries, and their dead letters (queue names end in `-dlq`). */
+/**
+ * Queue consumers, by queue name: clicks, webhook deliveries, and each one's dead letters
+ * (`<queue>-dlq`). Every queue has a dead-letter queue, and every dead-letter consumer records
+ * what it got (the `dead_letters` table).
+ */
 export async function handleQueue(batch: MessageBatch<unknown>, env: CloudflareBindings): Promise<void> {
   const config = loadConfig(env);
   const db = getDb(config);
+  const webhooks = env.WEBHOOKS as Queue<WebhookMessage>;
+  if (batch.queue.endsWith("-clicks-dlq")) {
+    await consumeDeadClicks(db, batch.queue, batch as MessageBatch<ClickMessage>);
+    return;
+  }
   if (batch.queue.endsWith("-clicks")) {
-    await consumeClicks(db, env.LINKS, batch as MessageBatch<ClickMessage>, env.WEBHOOKS as Queue<WebhookMessage>);
+    await consumeClicks(db, env.LINKS, batch as MessageBatch<ClickMessage>, webhooks);
     return;
   }
   const messages = batch.messages as readonly Message<WebhookMessage>[];
   if (batch.queue.endsWith("-dlq")) {
-    await Promise.all(messages.map((message) => failDeadLetter(db, message)));
+    await recordWebhookDeadLetters(db, batch.queue, messages);
     return;
   }
-  const options = { allowPrivate: config.webhooksAllowPrivate, retryDelays: config.webhookRetryDelays };
+  const options = {
+    allowPrivate: config.webhooksAllowPrivate,
+    retryDelays: config.webhookRetryDelays,
+    queue: webhooks,
+  };
   await Promise.all(
     messages.map((message) =>
       deliverWebhook(db, message, options).catch((error: unknown) => {
-        // Our own failure (e.g. the database), not the receiver's: let the queue try again.
-        console.error(
-          JSON.stringify({ msg: "webhook delivery crashed", series: message.body.series, error: String(error) }),
-        );
-        message.retry({ delaySeconds: 30 });
+        // Our own failure (the database, say), not the receiver's: the same attempt runs again
+        // later; the delivery log's attempt count is untouched.
+        log.error("webhook delivery crashed; retrying the same attempt", { error, series: message.body.series });
+        message.retry({ delaySeconds: infrastructureBackoff(message.attempts) });
       }),
     ),
   );
 }
 
-/** Cron: dispatch what the immediate path missed, then apply the retention (bounded per run). */
+/** Cron: dispatch what the immediate path missed, re-send overdue attempts, apply the retention. */
 export async function handleScheduled(env: CloudflareBindings): Promise<void> {
   const config = loadConfig(env);
   const db = getDb(config);
@@ -44,6 +58,6 @@ export async function handleScheduled(env: CloudflareBindings): Promise<void> {
     webhookDeliveries: await pruneDeliveries(db, config.webhookLogRetentionDays),
     ...(await pruneExpired(db, config.retention)),
   };
-  if (swept || Object.values(pruned).some(Boolean))
-    console.log(JSON.stringify({ msg: "cron", dispatchedEvents: swept, pruned }));
+  if (swept.events || swept.resent || Object.values(pruned).some(Boolean))
+    log.info("cron", { dispatchedEvents: swept.events, resentAttempts: swept.resent, pruned });
 }

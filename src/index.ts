@@ -1,10 +1,29 @@
 import { createApp } from "./app";
 import { handleQueue, handleScheduled } from "./background";
+import { describeError, log } from "./lib/log";
 
 const app = createApp();
 
+/**
+ * Errors that leave a queue or cron handler are logged by the runtime with their message, and a
+ * database error's message is the statement with its parameters. They are logged here through
+ * `log` (code and statement fingerprint only) and replaced by an error that carries nothing more;
+ * rethrown, so the queue still redelivers the batch.
+ */
+async function sanitized(what: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    log.error(`${what} failed`, { error });
+    const { name, code } = describeError(error);
+    throw new Error(
+      `${what} failed: ${String(name)}${code ? ` ${String(code)}` : ""} (details in the log line before)`,
+    );
+  }
+}
+
 export default {
   fetch: app.fetch,
-  queue: (batch, env) => handleQueue(batch, env),
-  scheduled: (_controller, env, ctx) => ctx.waitUntil(handleScheduled(env)),
+  queue: (batch, env) => sanitized(`queue ${batch.queue}`, () => handleQueue(batch, env)),
+  scheduled: (_controller, env, ctx) => ctx.waitUntil(sanitized("cron", () => handleScheduled(env))),
 } satisfies ExportedHandler<CloudflareBindings>;

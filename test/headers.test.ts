@@ -80,6 +80,16 @@ describe("Cache-Control: no-store on /v1/*", () => {
     expect(missing.status).toBe(404);
     expectNoStore(missing, "404");
   });
+
+  it("on the deferred-link API (a device's link), answers and refusals alike", async () => {
+    const space = await createAppspace();
+    const answers = [
+      await call("GET", `/api/deferred/claim?token=${"t".repeat(32)}`, { key: space.pk }),
+      await call("POST", "/api/deferred/match", { key: space.pk, body: { platform: "ios" } }),
+      await call("GET", "/api/deferred/claim?token=x"),
+    ];
+    for (const res of answers) expectNoStore(res, `deferred ${res.status}`);
+  });
 });
 
 describe("Content-Security-Policy on JSON", () => {

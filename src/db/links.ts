@@ -83,6 +83,7 @@ export async function claimedTokens(db: Db, tokens: readonly string[]): Promise<
 }
 
 export interface ClickRow {
+  id: string;
   appspace_id: string;
   code: string;
   clicked_at: string;
@@ -108,23 +109,28 @@ export interface ClickRow {
 /**
  * A whole batch of clicks and their `link.clicked` events in one statement (payload fields from
  * the seed's webhook table: prefix, token, platform, device_type — plus the referral code).
+ * Idempotent: a click whose id is stored already (a redelivered message) inserts nothing and
+ * emits no second event. Clicks of an appspace deleted since are skipped, not a batch failure.
+ * Returns the appspaces that got new events.
  */
 export async function insertClicks(db: Db, rows: readonly ClickRow[]): Promise<string[]> {
   if (!rows.length) return [];
   const result = await db.execute(sql`
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(
-        appspace_id uuid, code text, clicked_at timestamptz, route text, token text, os text, os_version text,
-        device_type text, browser text, browser_version text, in_app text, country text, city text,
-        utm_source text, utm_medium text, utm_campaign text, utm_term text, utm_content text,
+        id uuid, appspace_id uuid, code text, clicked_at timestamptz, route text, token text, os text,
+        os_version text, device_type text, browser text, browser_version text, in_app text, country text,
+        city text, utm_source text, utm_medium text, utm_campaign text, utm_term text, utm_content text,
         referer_host text, ip_hash text)
     ), ins as (
-      insert into clicks (appspace_id, code, clicked_at, route, token, os, os_version, device_type, browser,
+      insert into clicks (id, appspace_id, code, clicked_at, route, token, os, os_version, device_type, browser,
                           browser_version, in_app, country, city, utm_source, utm_medium, utm_campaign, utm_term,
                           utm_content, referer_host, ip_hash)
-      select appspace_id, code, clicked_at, route, token, os, os_version, device_type, browser, browser_version,
-             in_app, country, city, utm_source, utm_medium, utm_campaign, utm_term, utm_content, referer_host, ip_hash
-      from input
+      select i.id, i.appspace_id, code, clicked_at, route, token, os, os_version, device_type, browser,
+             browser_version, in_app, country, city, utm_source, utm_medium, utm_campaign, utm_term, utm_content,
+             referer_host, ip_hash
+      from input i join appspaces a on a.id = i.appspace_id
+      on conflict (id) do nothing
       returning appspace_id, code, token, os, device_type, clicked_at
     ), ev as (
       insert into events (appspace_id, type, data)

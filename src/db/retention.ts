@@ -18,6 +18,7 @@ export interface PruneCounts {
   clicks: number;
   deferredClaims: number;
   idempotencyKeys: number;
+  deadLetters: number;
 }
 
 type Table = keyof PruneCounts;
@@ -28,12 +29,15 @@ const olderThan = (days: number) => sql`now() - make_interval(days => ${days}::i
 function deletes(r: RetentionConfig): Record<Table, SQL> {
   const limit = sql`${r.batchSize}::int`;
   return {
-    // Undispatched events are the outbox's unfinished work: never pruned, however old.
+    // Undispatched events, and events with an attempt still pending or in flight, are the
+    // outbox's unfinished work: never pruned, however old.
     events: sql`
       delete from events where ctid = any(array(
         select e.ctid from appspaces a cross join lateral (
-          select ctid from events
+          select ctid from events ev
           where appspace_id = a.id and created_at < ${olderThan(r.eventDays)} and dispatched_at is not null
+            and not exists (select 1 from webhook_deliveries d
+                            where d.event_id = ev.id and d.status in ('pending', 'sending'))
           order by created_at limit ${limit}) e
         limit ${limit}))`,
     clicks: sql`
@@ -57,6 +61,11 @@ function deletes(r: RetentionConfig): Record<Table, SQL> {
         select ctid from idempotency_keys
         where expires_at < now() and (status = 'done' or locked_until < now())
         limit ${limit}))`,
+    // What dead-letter consumers recorded: kept as long as the events.
+    deadLetters: sql`
+      delete from dead_letters where id = any(array(
+        select id from dead_letters where received_at < ${olderThan(r.eventDays)}
+        order by received_at limit ${limit}))`,
   };
 }
 
@@ -68,7 +77,7 @@ const rowCount = (result: unknown) => (result as { rowCount?: number | null }).r
  */
 export async function pruneExpired(db: Db, r: RetentionConfig): Promise<PruneCounts> {
   const statements = deletes(r);
-  const counts: PruneCounts = { events: 0, clicks: 0, deferredClaims: 0, idempotencyKeys: 0 };
+  const counts: PruneCounts = { events: 0, clicks: 0, deferredClaims: 0, idempotencyKeys: 0, deadLetters: 0 };
   let pending = Object.keys(statements) as Table[];
   for (let round = 0; round < r.maxBatches && pending.length; round++) {
     const [first, ...rest] = pending.map((table) => db.execute(statements[table]));

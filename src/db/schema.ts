@@ -161,8 +161,6 @@ export const events = pgTable(
     data: jsonb().$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
     dispatchedAt: timestamp({ withTimezone: true, mode: "string" }),
-    /** A dispatcher's short claim on the event (so concurrent dispatchers don't all send it). */
-    dispatchLeasedUntil: timestamp({ withTimezone: true, mode: "string" }),
   },
   (t) => [
     index("events_undispatched_idx").on(t.createdAt).where(sql`${t.dispatchedAt} is null`),
@@ -197,6 +195,11 @@ export const webhookEndpoints = pgTable(
  * The delivery log: one row per attempt. `series` names one delivery of one event to one
  * endpoint (the outbox dispatch, a replay or a test); (series, attempt) is unique, so a queue
  * message delivered twice cannot log — or send — the same attempt twice.
+ *
+ * It is also the delivery schedule: an attempt's row is written `pending` (with `dueAt`) before
+ * any queue message for it is sent, so Postgres — not the queue's retry counter — knows which
+ * attempt comes next and when. A lost or dead-lettered message only delays an attempt: the cron
+ * sweep re-sends every attempt that is overdue.
  */
 export const webhookDeliveries = pgTable(
   "webhook_deliveries",
@@ -210,18 +213,24 @@ export const webhookDeliveries = pgTable(
       .references(() => events.id, { onDelete: "cascade" }),
     series: text().notNull(),
     attempt: integer().notNull(),
-    /** sending → succeeded | retrying | failed (no more attempts). */
-    status: text({ enum: ["sending", "succeeded", "retrying", "failed"] }).notNull(),
+    /** pending → sending → succeeded | retrying (a later attempt is pending) | failed (no more attempts). */
+    status: text({ enum: ["pending", "sending", "succeeded", "retrying", "failed"] }).notNull(),
     statusCode: integer(),
     durationMs: integer(),
     error: text(),
     responseExcerpt: text(),
     nextRetryAt: timestamp({ withTimezone: true, mode: "string" }),
+    /** When a pending attempt is due (the sweep re-sends it once it is overdue). */
+    dueAt: timestamp({ withTimezone: true, mode: "string" }),
+    /** When the attempt was last taken by a consumer (a `sending` row left this long is abandoned). */
+    startedAt: timestamp({ withTimezone: true, mode: "string" }),
     createdAt: createdAt(),
     finishedAt: timestamp({ withTimezone: true, mode: "string" }),
   },
   (t) => [
     uniqueIndex("webhook_deliveries_series_attempt_idx").on(t.series, t.attempt),
+    // The sweep's view: unfinished attempts only, so it stays small however long the log is.
+    index("webhook_deliveries_unfinished_idx").on(t.dueAt).where(sql`status in ('pending', 'sending')`),
     index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.createdAt.desc()),
     index("webhook_deliveries_created_idx").on(t.createdAt),
   ],
@@ -278,6 +287,30 @@ export const deferredClaims = pgTable(
     claimedAt: createdAt(),
   },
   (t) => [index("deferred_claims_appspace_idx").on(t.appspaceId, t.claimedAt)],
+);
+
+/**
+ * What a dead-letter queue consumer received: the message as it was, so nothing a queue gave up on
+ * is lost without a trace (webhook attempts are also rescheduled by the sweep; clicks are inserted
+ * by the dead-letter consumer itself). Pruned with the events.
+ */
+export const deadLetters = pgTable(
+  "dead_letters",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    queue: text().notNull(),
+    messageId: text().notNull(),
+    body: jsonb().notNull(),
+    /** The attempts the original queue made. */
+    attempts: integer().notNull(),
+    /** What the dead-letter consumer did with it (e.g. "click stored", "attempt left to the sweep"). */
+    outcome: text().notNull(),
+    receivedAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("dead_letters_queue_message_idx").on(t.queue, t.messageId),
+    index("dead_letters_received_idx").on(t.receivedAt),
+  ],
 );
 
 /**

@@ -1,7 +1,10 @@
 import type { Db } from "../db/client";
 import { type ClickRow, insertClicks } from "../db/links";
+import { recordDeadLetters } from "../db/webhooks";
 import { type DeferredRecord, saveDeferredRecords } from "../deferred/records";
+import { pgErrorCode } from "../lib/errors";
 import { log } from "../lib/log";
+import { infrastructureBackoff } from "../lib/queue";
 import { storable } from "../lib/validation";
 import { dispatchOutbox, type WebhookMessage } from "../webhooks/outbox";
 import type { ClickMessage } from "./clicks";
@@ -10,9 +13,10 @@ import { parseUserAgent } from "./parse";
 // Wire values no validator saw: Postgres would fail the whole batch on one NUL (see storable).
 const stored = (value: string | null | undefined) => (value == null ? null : storable(value) || null);
 
-export function clickRow(message: ClickMessage): ClickRow {
+export function clickRow(message: ClickMessage, fallbackId: string): ClickRow {
   const ua = parseUserAgent(stored(message.userAgent) ?? undefined);
   return {
+    id: message.id ?? fallbackId,
     appspace_id: message.appspaceId,
     code: message.code,
     clicked_at: message.clickedAt,
@@ -36,11 +40,62 @@ export function clickRow(message: ClickMessage): ClickRow {
   };
 }
 
+/** A click message the queue gave us, by its queue message (ack/retry belong to it). */
+type ClickMessages = readonly Message<ClickMessage>[];
+
+// Clicks queued before they carried an id get a stable one from the queue message's id, so a
+// redelivery of such a message is still deduplicated.
+const rowOf = (m: Message<ClickMessage>) => clickRow(m.body, uuidFrom(m.id));
+
+/** A UUID-shaped id derived from any string (the queue's message id), deterministically. */
+function uuidFrom(text: string): string {
+  const hex = [...text]
+    .map((ch) => ch.charCodeAt(0).toString(16).padStart(2, "0"))
+    .join("")
+    .padEnd(32, "0");
+  const h = hex.slice(-32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+const deadLetters = (messages: ClickMessages, outcome: string) =>
+  messages.map((m) => ({ messageId: m.id, body: m.body, attempts: m.attempts, outcome }));
+
+/** A database error about a value (data exception, constraint), as opposed to the database being away. */
+const isDataError = (error: unknown) => /^(22|23)/.test(pgErrorCode(error) ?? "");
+
+/**
+ * Inserts the clicks; returns the messages that could not be stored because of their own data,
+ * and the appspaces that got new events. A data error in one click doesn't fail its batch: the
+ * batch is split and each click tried alone. Any other failure (the database is away) throws.
+ */
+async function storeClicks(db: Db, messages: ClickMessages) {
+  try {
+    return { rejected: [] as ClickMessages, appspaces: await insertClicks(db, messages.map(rowOf)) };
+  } catch (error) {
+    if (!isDataError(error) || messages.length === 1) {
+      if (isDataError(error)) return { rejected: messages, appspaces: [] };
+      throw error;
+    }
+  }
+  const rejected: Message<ClickMessage>[] = [];
+  const appspaces = new Set<string>();
+  for (const m of messages) {
+    const one = await storeClicks(db, [m]);
+    rejected.push(...one.rejected);
+    for (const id of one.appspaces) appspaces.add(id);
+  }
+  return { rejected, appspaces: [...appspaces] };
+}
+
 /**
  * Click consumer: writes store-bound clicks' deferred records to KV (24 h TTL), does the full
  * User-Agent parse (kept off the hot path), one INSERT for the whole batch with its
- * `link.clicked` events, then those events go out to webhooks. A failure retries the batch
- * (max_retries in wrangler.toml); rewriting a KV record is harmless.
+ * `link.clicked` events, then those events go out to webhooks.
+ *
+ * Failures stay with the message that caused them: a KV write that fails (a 429 on a hot key)
+ * retries that click's message alone — its click row is then a duplicate the insert skips; a
+ * click Postgres refuses is dead-lettered alone; only the database being away retries the
+ * batch, with backoff, and past max_retries the dead-letter consumer stores what it can.
  */
 export async function consumeClicks(
   db: Db,
@@ -48,13 +103,52 @@ export async function consumeClicks(
   batch: MessageBatch<ClickMessage>,
   webhooks: Queue<WebhookMessage>,
 ) {
-  const deferred = batch.messages.map((m) => m.body.deferred).filter((d): d is DeferredRecord => d !== undefined);
-  await saveDeferredRecords(kv, deferred);
-  const rows = batch.messages.map((m) => clickRow(m.body));
-  const appspaces = await insertClicks(db, rows);
-  batch.ackAll();
+  const messages = batch.messages;
+  const deferred = messages.map((m) => m.body.deferred).filter((d): d is DeferredRecord => d !== undefined);
+  const kvFailed = await saveDeferredRecords(kv, deferred);
+  let stored: Awaited<ReturnType<typeof storeClicks>>;
+  try {
+    stored = await storeClicks(db, messages);
+  } catch (error) {
+    log.error("clicks not stored yet; retrying the batch", { error, clicks: messages.length });
+    for (const m of messages) m.retry({ delaySeconds: infrastructureBackoff(m.attempts) });
+    return;
+  }
+  const rejected = new Set(stored.rejected);
+  if (rejected.size) {
+    // Retrying can't change a click's data: it is recorded as a dead letter now, not retried.
+    log.error("clicks refused by the database", { clicks: rejected.size });
+    await recordDeadLetters(
+      db,
+      `${batch.queue}:refused`,
+      deadLetters(stored.rejected, "click refused by the database"),
+    );
+  }
+  for (const m of messages) {
+    const token = m.body.deferred?.token;
+    if (!rejected.has(m) && token && kvFailed.has(token)) m.retry({ delaySeconds: Math.min(5 * m.attempts, 60) });
+    else m.ack();
+  }
   // The clicks are stored; if sending their events fails now, the cron sweep sends them later.
-  await Promise.all(appspaces.map((appspaceId) => dispatchOutbox(db, webhooks, { appspaceId, limit: 500 }))).catch(
-    (error: unknown) => log.error("click events not dispatched yet", { error }),
-  );
+  await Promise.all(
+    stored.appspaces.map((appspaceId) => dispatchOutbox(db, webhooks, { appspaceId, limit: 500 })),
+  ).catch((error: unknown) => log.error("click events not dispatched yet", { error }));
+}
+
+/**
+ * Dead-letter consumer of the clicks queue: stores each click it can (idempotent: one stored
+ * already is skipped) and records every message it got, with what became of it. If the
+ * database is still away it throws and the dead-letter queue redelivers.
+ */
+export async function consumeDeadClicks(db: Db, queue: string, batch: MessageBatch<ClickMessage>) {
+  const { rejected } = await storeClicks(db, batch.messages);
+  const refused = new Set(rejected);
+  await recordDeadLetters(db, queue, [
+    ...deadLetters(rejected, "click refused by the database"),
+    ...deadLetters(
+      batch.messages.filter((m) => !refused.has(m)),
+      "click stored",
+    ),
+  ]);
+  batch.ackAll();
 }

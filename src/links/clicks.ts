@@ -3,6 +3,8 @@ import type { Route } from "./types";
 
 /** What /ref/:code sends to the click queue, off the response path. */
 export interface ClickMessage {
+  /** The click's row id, chosen at the edge: a redelivered message inserts nothing twice. */
+  id?: string;
   appspaceId: string;
   code: string;
   clickedAt: string;

@@ -3,8 +3,11 @@ import { hmacHex, timingSafeEqualStrings } from "../lib/crypto";
 /**
  * Deferred-link tokens are minted by /ref/:code and authenticated, so /ref/:code/continue can only
  * record a click that really happened: a page elsewhere can't plant a record with a token of its
- * own choosing. The MAC covers the token's random part, the issue time, the code and the appspace;
- * a token is accepted for CONTINUE_TOKEN_TTL_MS after its issue (time to read the interstitial).
+ * own choosing. The MAC covers the token's random part, the issue time, the code, the appspace
+ * and the client that asked for the page (its IPv4 address or IPv6 /64, as the rate limits key
+ * it; not in the token itself): a token fetched by an attacker's server can't be planted in
+ * someone else's browser either, even one that sends no Fetch Metadata. A token is accepted for
+ * CONTINUE_TOKEN_TTL_MS after its issue (time to read the interstitial).
  *
  *   token = <nonce: 22 base64url chars (128 bits)> "." <issued: epoch seconds, base 36> "." <mac: 32 hex>
  *
@@ -14,8 +17,18 @@ import { hmacHex, timingSafeEqualStrings } from "../lib/crypto";
 export const CONTINUE_TOKEN_TTL_MS = 15 * 60_000;
 const TOKEN = /^([A-Za-z0-9_-]{22})\.([0-9a-z]{1,10})\.([0-9a-f]{32})$/;
 
-const mac = (secret: string, p: { appspaceId: string; code: string; nonce: string; issued: string }) =>
-  hmacHex(secret, `continue-token|v1|${p.appspaceId}|${p.code}|${p.nonce}|${p.issued}`).then((h) => h.slice(0, 32));
+interface Bound {
+  appspaceId: string;
+  code: string;
+  /** `clientKey(ip)` of the request (src/ratelimit/limiter.ts). */
+  client: string;
+  now: number;
+}
+
+const mac = (secret: string, p: Omit<Bound, "now"> & { nonce: string; issued: string }) =>
+  hmacHex(secret, `continue-token|v2|${p.appspaceId}|${p.code}|${p.client}|${p.nonce}|${p.issued}`).then((h) =>
+    h.slice(0, 32),
+  );
 
 function nonce(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -25,7 +38,7 @@ function nonce(): string {
     .replace(/=+$/, "");
 }
 
-export async function mintToken(secret: string, p: { appspaceId: string; code: string; now: number }): Promise<string> {
+export async function mintToken(secret: string, p: Bound): Promise<string> {
   const n = nonce();
   const issued = Math.floor(p.now / 1000).toString(36);
   return `${n}.${issued}.${await mac(secret, { ...p, nonce: n, issued })}`;
@@ -33,11 +46,7 @@ export async function mintToken(secret: string, p: { appspaceId: string; code: s
 
 export type TokenCheck = "valid" | "malformed" | "forged" | "expired";
 
-export async function checkToken(
-  secret: string,
-  token: string,
-  p: { appspaceId: string; code: string; now: number },
-): Promise<TokenCheck> {
+export async function checkToken(secret: string, token: string, p: Bound): Promise<TokenCheck> {
   const m = TOKEN.exec(token);
   if (!m) return "malformed";
   const [, n = "", issued = "", given = ""] = m;

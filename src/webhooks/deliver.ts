@@ -1,9 +1,10 @@
 import type { Db } from "../db/client";
-import { claimAttempt, finishAttempt, markSeriesFailed } from "../db/webhooks";
-import type { WebhookMessage } from "./outbox";
+import { claimAttempt, finishAttempt, recordDeadLetters } from "../db/webhooks";
+import { log } from "../lib/log";
+import { sendAttempts, type WebhookMessage } from "./outbox";
 import { classifyResponse, MAX_ATTEMPTS, retryDelay } from "./retry";
 import { signWebhook } from "./signing";
-import { webhookUrlProblem } from "./url-policy";
+import { isPublicHost, webhookUrlProblem } from "./url-policy";
 
 export const SEND_TIMEOUT_MS = 10_000;
 const EXCERPT_CHARS = 500;
@@ -13,6 +14,8 @@ const USER_AGENT = "edgeref-webhooks/1";
 export interface DeliveryOptions {
   allowPrivate: boolean;
   retryDelays: readonly number[];
+  /** Where the next attempt's message goes. */
+  queue: Queue<WebhookMessage>;
   fetch?: typeof fetch;
 }
 
@@ -42,14 +45,17 @@ function describeFailure(error: unknown): string {
 }
 
 /**
- * One delivery attempt for one queue message: claim the attempt's log row, sign at send time,
- * POST with a timeout, log the outcome, then ack or schedule the retry. Attempt numbers come
- * from the queue (`message.attempts`), so a replay of the same message is the same attempt.
+ * One delivery attempt for one queue message: take the attempt's log row, sign at send time,
+ * POST with a timeout, log the outcome, then ack. A failed attempt with attempts left is written
+ * as the next pending row and sent as a new message delayed by the retry schedule. The attempt
+ * number is the message's own (`body.attempt`), never the queue's redelivery counter: if this
+ * function throws (our database, not the receiver), the caller retries the same message and the
+ * same attempt runs again — our failures never use up the receiver's attempts.
  */
 export async function deliverWebhook(db: Db, message: Message<WebhookMessage>, options: DeliveryOptions) {
-  const { series, event_id: eventId, endpoint_id: endpointId } = message.body;
-  const attempt = message.attempts;
-  const claim = await claimAttempt(db, { series, attempt, eventId, endpointId });
+  const { series, event_id, endpoint_id } = message.body;
+  const attempt = message.body.attempt ?? 1;
+  const claim = await claimAttempt(db, { series, event_id, endpoint_id, attempt });
   // Endpoint or event gone, endpoint disabled, or this attempt already made: nothing to send.
   if (!claim?.active || !claim.delivery_id) {
     message.ack();
@@ -82,7 +88,10 @@ export async function deliverWebhook(db: Db, message: Message<WebhookMessage>, o
         signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
       });
       status = response.status;
-      responseExcerpt = await excerpt(response);
+      // Only a public host's answer is kept for the tenant to read back: with the local-dev
+      // switch on, a stored excerpt would show whatever a private address answered.
+      if (isPublicHost(claim.url)) responseExcerpt = await excerpt(response);
+      else await response.body?.cancel().catch(() => {});
       if (status >= 300 && status < 400) error = "redirects are not followed";
     } catch (failure) {
       error = describeFailure(failure);
@@ -93,7 +102,7 @@ export async function deliverWebhook(db: Db, message: Message<WebhookMessage>, o
   const base = { deliveryId: claim.delivery_id, statusCode: status, durationMs, error, responseExcerpt };
 
   if (result.kind === "success") {
-    await finishAttempt(db, { ...base, status: "succeeded", nextRetrySeconds: null, disableEndpointReason: null });
+    await finishAttempt(db, { ...base, status: "succeeded", next: null, disableEndpointReason: null });
     message.ack();
     return;
   }
@@ -101,26 +110,40 @@ export async function deliverWebhook(db: Db, message: Message<WebhookMessage>, o
     await finishAttempt(db, {
       ...base,
       status: "failed",
-      nextRetrySeconds: null,
+      next: null,
       disableEndpointReason: "the receiver answered 410 Gone",
     });
     message.ack();
     return;
   }
-  const last = attempt >= MAX_ATTEMPTS;
-  const delaySeconds = retryDelay(attempt, options.retryDelays);
-  await finishAttempt(db, {
-    ...base,
-    status: "retrying",
-    nextRetrySeconds: last ? null : delaySeconds,
-    disableEndpointReason: null,
-  });
-  // After the last attempt this retry exceeds max_retries: the queue dead-letters the message.
-  message.retry(last ? {} : { delaySeconds });
+  if (attempt >= MAX_ATTEMPTS) {
+    await finishAttempt(db, { ...base, status: "failed", next: null, disableEndpointReason: null });
+    message.ack();
+    return;
+  }
+  const next = { attempt: attempt + 1, delaySeconds: retryDelay(attempt, options.retryDelays) };
+  await finishAttempt(db, { ...base, status: "retrying", next, disableEndpointReason: null });
+  message.ack();
+  // The next attempt is pending in the log already: if this send fails, the sweep sends it.
+  await sendAttempts(options.queue, [{ series, event_id, endpoint_id, attempt: next.attempt }], next.delaySeconds);
 }
 
-/** Dead-letter consumer: the delivery has used every attempt. */
-export async function failDeadLetter(db: Db, message: Message<WebhookMessage>) {
-  await markSeriesFailed(db, message.body.series);
-  message.ack();
+/**
+ * Dead-letter consumer of the webhook queue. A message gets here only after our own
+ * infrastructure failed on every redelivery (receiver failures never retry a message); the
+ * attempt is still pending in the log and the sweep re-sends it. This records what arrived.
+ */
+export async function recordWebhookDeadLetters(db: Db, queue: string, messages: readonly Message<WebhookMessage>[]) {
+  await recordDeadLetters(
+    db,
+    queue,
+    messages.map((m) => ({
+      messageId: m.id,
+      body: m.body,
+      attempts: m.attempts,
+      outcome: "attempt left pending; the sweep re-sends it",
+    })),
+  );
+  log.warn("webhook messages dead-lettered", { queue, count: messages.length });
+  for (const m of messages) m.ack();
 }

@@ -1,8 +1,10 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import worker from "../../src/index";
 import type { ClickMessage } from "../../src/links/clicks";
 import { CODE_ALPHABET, CODE_LENGTH } from "../../src/referrals/code";
 import {
+  ADMIN_TOKEN,
   admin,
   createAppspace,
   createReferral,
@@ -203,6 +205,41 @@ describe("a domain belongs to one appspace", () => {
     error: `Domain ${domain} is already used by another appspace`,
     field: "domains",
     domain,
+  });
+
+  it("no appspace may hold one of the operator's shared link hosts: 409 naming it, on create and PATCH", async () => {
+    // A deployment whose shared short domain is go.<unique>.example (SHARED_LINK_HOSTS).
+    const shared = uniqueDomain("go");
+    const deployment = { ...env, SHARED_LINK_HOSTS: `localhost,127.0.0.1,${shared}` } as unknown as typeof env;
+    const call = async (method: string, path: string, body: unknown) => {
+      const res = await worker.fetch(
+        new Request(`https://api.test/v1/admin${path}`, {
+          method,
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        }),
+        deployment,
+        createExecutionContext(),
+      );
+      return { status: res.status, body: await res.json() };
+    };
+    const expected = {
+      error: `Domain ${shared} is a shared link host of this deployment (SHARED_LINK_HOSTS)`,
+      field: "domains",
+      domain: shared,
+    };
+    const created = await call("POST", "/appspaces", { name: uniqueUser("t"), domains: [uniqueDomain("own"), shared] });
+    expect([created.status, created.body]).toEqual([409, expected]);
+    const space = await call("POST", "/appspaces", { name: uniqueUser("t"), domains: [] });
+    expect(space.status).toBe(201);
+    const patched = await call("PATCH", `/appspaces/${(space.body as { id: string }).id}`, {
+      domains: [shared.toUpperCase()],
+    });
+    expect([patched.status, patched.body]).toEqual([409, expected]);
+    const [row] = await sql<{ n: string }>("select count(*)::text as n from appspace_domains where domain = $1", [
+      shared,
+    ]);
+    expect(row?.n).toBe("0");
   });
 
   it("creating an appspace with a domain another holds is a 409 naming it, whatever its case", async () => {

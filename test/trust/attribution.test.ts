@@ -49,7 +49,12 @@ describe("/ref/:code/continue accepts only tokens /ref/:code minted", () => {
     const tampered = token.slice(0, -1) + (token.endsWith("0") ? "1" : "0");
     await visit(`https://${a.host}/ref/${a.code}/continue?t=${tampered}&${SIGNALS}`, { ua: UA.iphone });
     // Genuine but issued 16 minutes ago (the lifetime is 15).
-    const stale = await mintToken(SECRET, { appspaceId: a.space.id, code: a.code, now: Date.now() - 16 * 60_000 });
+    const stale = await mintToken(SECRET, {
+      appspaceId: a.space.id,
+      code: a.code,
+      client: "192.0.2.61",
+      now: Date.now() - 16 * 60_000,
+    });
     await visit(`https://${a.host}/ref/${a.code}/continue?t=${stale}&${SIGNALS}`, { ua: UA.iphone });
     expect(await recordsOf(b.space.id)).toEqual([]);
     expect(await recordsOf(a.space.id)).toEqual([]);
@@ -57,6 +62,20 @@ describe("/ref/:code/continue accepts only tokens /ref/:code minted", () => {
     await visit(`https://${a.host}${url}&${SIGNALS}`, { ua: UA.iphone, ip: "192.0.2.61" });
     const [entry] = await waitForToken(token);
     expect(entry?.name).toBe(`t:${a.space.id}:${token}`);
+  });
+
+  it("a token is bound to the client that asked for the page: fetched by one IP, planted from another, it records nothing", async () => {
+    const { host, code, space } = await linkFixture();
+    // The attacker's server asks for the page and takes its token...
+    const url = await iosContinueUrl(host, code, "198.51.100.7");
+    // ...and plants it in a victim's browser that sends no Fetch Metadata (older Safari).
+    const planted = await visit(`https://${host}${url}&${SIGNALS}`, { ua: UA.iphone, ip: "192.0.2.99" });
+    expect(planted.status).toBe(302); // the victim still reaches the store
+    expect(await recordsOf(space.id)).toEqual([]);
+    // An IPv6 client keeps its token across addresses of its /64 (privacy addresses rotate).
+    const v6 = await iosContinueUrl(host, code, "2001:db8:1:2::10");
+    await visit(`https://${host}${v6}&${SIGNALS}`, { ua: UA.iphone, ip: "2001:db8:1:2:abcd::99" });
+    await waitForToken(v6.split("t=")[1]);
   });
 
   it.each([

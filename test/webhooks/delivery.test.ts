@@ -37,7 +37,9 @@ describe("webhook delivery through the queue (live, local Queues)", () => {
     expect(log).toMatchObject([
       { event_id: event?.id, event_type: "referral.created", attempt: 1, status: "succeeded", status_code: 200 },
     ]);
-    expect(log[0]?.response_excerpt).toContain("received");
+    // A loopback receiver (allowed only by the local-dev switch) is not a public host: its answer
+    // is not kept for the tenant to read back (test/webhooks/consumer.test.ts covers public hosts).
+    expect(log[0]?.response_excerpt).toBeNull();
     expect(typeof log[0]?.duration_ms).toBe("number");
   });
 

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
 import { getDb } from "../../src/db/client";
-import { dispatchOutbox, type WebhookMessage } from "../../src/webhooks/outbox";
+import { dispatchOutbox, sweepOutbox, type WebhookMessage } from "../../src/webhooks/outbox";
 import { createAppspace, sql } from "../support/api";
 import { subscribe } from "../support/webhooks";
 
@@ -44,20 +44,34 @@ describe("outbox dispatch", () => {
     expect(left?.n).toBe("0");
   });
 
-  it("events of a dispatcher that died are sent again once its lease expires", async () => {
+  it("attempt 1 is written pending with the dispatch; a dispatcher that died before sending loses nothing", async () => {
     const space = await createAppspace();
-    await subscribe(space);
+    const { hook } = await subscribe(space);
     const [event] = await sql<{ id: string }>(
-      `insert into events (appspace_id, type, data, dispatch_leased_until)
-       values ($1, 'referral.created', '{}', now() + interval '30 seconds') returning id`,
+      `insert into events (appspace_id, type, data) values ($1, 'referral.created', '{}') returning id`,
       [space.id],
     );
     const db = getDb(loadConfig(env));
+    // The dispatch commits, then its queue send fails (the isolate died, the queue refused).
+    const failing = {
+      sendBatch: async () => {
+        throw new Error("queue unavailable");
+      },
+    } as unknown as Queue<WebhookMessage>;
+    expect(await dispatchOutbox(db, failing, { appspaceId: space.id })).toEqual({ events: 1, messages: 1 });
+    const [row] = await sql<{ status: string; attempt: string; series: string }>(
+      "select status, attempt, series from webhook_deliveries where endpoint_id = $1",
+      [hook.id],
+    );
+    expect(row).toEqual({ status: "pending", attempt: "1", series: `${event?.id}:${hook.id}` });
+    // Not dispatched again as an event; the sweep re-sends the attempt once it is overdue.
     const { queue, sent } = recordingQueue();
     await dispatchOutbox(db, queue, { appspaceId: space.id });
     expect(sent).toEqual([]);
-    await sql("update events set dispatch_leased_until = now() - interval '1 second' where id = $1", [event?.id]);
-    await dispatchOutbox(db, queue, { appspaceId: space.id });
-    expect(sent.map((m) => m.event_id)).toEqual([event?.id]);
+    await sql("update webhook_deliveries set due_at = now() - interval '2 minutes' where endpoint_id = $1", [hook.id]);
+    await sweepOutbox(db, queue);
+    expect(sent.filter((m) => m.endpoint_id === hook.id)).toEqual([
+      { series: `${event?.id}:${hook.id}`, event_id: event?.id, endpoint_id: hook.id, attempt: 1 },
+    ]);
   });
 });

@@ -1,10 +1,12 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { DEFAULT_SETTINGS, readSettings } from "../../appspaces/settings";
 import { forgetAppspace, forgetKey } from "../../auth/caller-cache";
 import { generateIdentitySecret } from "../../auth/identity";
 import { generateKey, hashKey, type KeyType, keyStart } from "../../auth/keys";
+import { loadConfig } from "../../config";
 import * as repo from "../../db/appspaces";
-import { badRequest, notFound } from "../../lib/errors";
+import { ApiError, badRequest, notFound } from "../../lib/errors";
 import { pgTimestampToIso } from "../../lib/time";
 import type { AppEnv } from "../../types";
 import type * as routes from "./admin.routes";
@@ -33,8 +35,24 @@ async function newKey(type: KeyType) {
   return { key, stored: { type, hash: await hashKey(key), start: keyStart(key) } };
 }
 
+/**
+ * The operator's shared link hosts (SHARED_LINK_HOSTS) serve every appspace's codes: no appspace
+ * may hold one, or its association files and fallback would answer for every tenant there.
+ */
+function refuseSharedHosts(c: Context<AppEnv>, domains: readonly string[] | undefined) {
+  const shared = loadConfig(c.env).sharedLinkHosts;
+  const domain = domains?.find((d) => shared.has(d));
+  if (domain) {
+    throw new ApiError(409, `Domain ${domain} is a shared link host of this deployment (SHARED_LINK_HOSTS)`, {
+      field: "domains",
+      domain,
+    });
+  }
+}
+
 export const createAppspace: Handler<typeof routes.createAppspace> = async (c) => {
   const body = c.req.valid("json");
+  refuseSharedHosts(c, body.domains);
   const [pk, sk] = await Promise.all([newKey("publishable"), newKey("secret")]);
   const identitySecret = generateIdentitySecret();
   const row = await repo.createAppspace(c.var.db, {
@@ -61,6 +79,7 @@ export const getAppspace: Handler<typeof routes.getAppspace> = async (c) => {
 export const updateAppspace: Handler<typeof routes.updateAppspace> = async (c) => {
   const { id } = c.req.valid("param");
   const body = c.req.valid("json");
+  refuseSharedHosts(c, body.domains);
   if (body.settings?.require_user_hash === true) {
     const current = await repo.getAppspace(c.var.db, id);
     if (current && !current.hasIdentitySecret) {

@@ -114,6 +114,7 @@ function recordClick(
   c.executionCtx.waitUntil(
     (async () => {
       const message: ClickMessage = {
+        id: crypto.randomUUID(),
         appspaceId: link.appspaceId,
         code: link.code,
         clickedAt: new Date().toISOString(),
@@ -169,7 +170,12 @@ linksRouter.on(["GET", "HEAD"], "/ref/:code", async (c) => {
   const storeBound = counted && usable(link, now) && (ua.os === "ios" || ua.os === "android");
   const token =
     storeBound && link
-      ? await mintToken(loadConfig(c.env).ipHashSecret, { appspaceId: link.appspaceId, code: link.code, now })
+      ? await mintToken(loadConfig(c.env).ipHashSecret, {
+          appspaceId: link.appspaceId,
+          code: link.code,
+          client: clientKey(c.req.header("cf-connecting-ip")),
+          now,
+        })
       : "";
   const route = decideRoute({ method: c.req.method, ua, link, now, token, hostFallbackUrl });
 
@@ -248,7 +254,12 @@ linksRouter.get("/ref/:code/continue", async (c) => {
   const secret = loadConfig(c.env).ipHashSecret;
   const valid =
     token !== undefined &&
-    (await checkToken(secret, token, { appspaceId: link.appspaceId, code: link.code, now })) === "valid";
+    (await checkToken(secret, token, {
+      appspaceId: link.appspaceId,
+      code: link.code,
+      client: clientKey(c.req.header("cf-connecting-ip")),
+      now,
+    })) === "valid";
   // An unsigned, foreign or stale token still reaches the store: the visitor loses nothing, but
   // nothing is recorded for it.
   if (valid) {

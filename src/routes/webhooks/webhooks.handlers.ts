@@ -6,7 +6,7 @@ import { badRequest, notFound } from "../../lib/errors";
 import { pgTimestampToIso } from "../../lib/time";
 import type { AppEnv } from "../../types";
 import { ALL_EVENTS } from "../../webhooks/events";
-import type { WebhookMessage } from "../../webhooks/outbox";
+import { sendAttempts, type WebhookMessage } from "../../webhooks/outbox";
 import { generateSigningSecret } from "../../webhooks/signing";
 import { webhookUrlProblem } from "../../webhooks/url-policy";
 import type * as routes from "./webhooks.routes";
@@ -33,8 +33,10 @@ function checkUrl(c: Context<AppEnv>, url: string): string {
   return url;
 }
 
-function enqueue(c: Context<AppEnv>, message: WebhookMessage) {
-  return (c.env.WEBHOOKS as Queue<WebhookMessage>).send(message, { contentType: "json" });
+/** Writes attempt 1 as pending in the delivery log, then sends its message (the sweep covers a lost send). */
+async function enqueue(c: Context<AppEnv>, p: { series: string; eventId: string; endpointId: string }) {
+  const attempt = await repo.schedulePendingAttempt(c.var.db, p);
+  await sendAttempts(c.env.WEBHOOKS as Queue<WebhookMessage>, [attempt]);
 }
 
 export const createEndpoint: Handler<typeof routes.createEndpoint> = async (c) => {
@@ -101,7 +103,7 @@ export const replay: Handler<typeof routes.replay> = async (c) => {
   const event = await repo.findEventForEndpoint(c.var.db, id, eventId);
   if (!event) throw notFound("Event not found for this webhook's appspace");
   const series = `replay:${crypto.randomUUID()}`;
-  await enqueue(c, { series, event_id: event.id, endpoint_id: id });
+  await enqueue(c, { series, eventId: event.id, endpointId: id });
   return c.json({ event_id: event.id, series, status: "queued" as const }, 202);
 };
 
@@ -110,6 +112,6 @@ export const sendTest: Handler<typeof routes.sendTest> = async (c) => {
   const event = await repo.insertTestEvent(c.var.db, id);
   if (!event) throw notFound("Webhook not found");
   const series = `test:${event.id}`;
-  await enqueue(c, { series, event_id: event.id, endpoint_id: id });
+  await enqueue(c, { series, eventId: event.id, endpointId: id });
   return c.json({ event_id: event.id, series, status: "queued" as const }, 202);
 };

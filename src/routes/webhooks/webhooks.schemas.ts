@@ -55,7 +55,7 @@ export const Delivery = z
     event_type: z.string(),
     series: z.string(),
     attempt: z.number().int(),
-    status: z.enum(["sending", "succeeded", "retrying", "failed"]),
+    status: z.enum(["pending", "sending", "succeeded", "retrying", "failed"]),
     status_code: z.number().int().nullable(),
     duration_ms: z.number().int().nullable(),
     error: z.string().nullable(),
