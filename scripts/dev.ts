@@ -5,7 +5,9 @@
  *     DATABASE_URL still has the example's weak password a fresh one;
  *  2. starts the Neon-protocol gateway (PGlite in .data/, or the PostgreSQL in $DATABASE_URL),
  *     which only answers requests carrying that password;
- *  3. runs `wrangler dev` on http://127.0.0.1:8787, offline.
+ *  3. runs `wrangler dev` on http://127.0.0.1:8787, offline;
+ *  4. fires the cron (`* * * * *` in wrangler.toml) once a minute, as production does: wrangler dev
+ *     never triggers it by itself, and the outbox sweep, delivery re-sends and retention need it.
  * Ctrl-C stops everything it started.
  */
 import { spawn } from "node:child_process";
@@ -90,6 +92,8 @@ const wrangler = spawn(
     String(PORT),
     "--inspector-port",
     String(INSPECTOR_PORT),
+    // Exposes GET /__scheduled, which runs the scheduled handler (the cron below, or by hand).
+    "--test-scheduled",
   ],
   {
     cwd: root,
@@ -98,10 +102,19 @@ const wrangler = spawn(
   },
 );
 
+// The cron, every minute. A miss (the server still starting, a reload) is simply the next minute's.
+const cron = setInterval(() => {
+  fetch(`http://127.0.0.1:${PORT}/__scheduled?cron=*+*+*+*+*`).then(
+    (res) => res.body?.cancel(),
+    () => {},
+  );
+}, 60_000);
+
 let stopping = false;
 async function stop(code: number) {
   if (stopping) return;
   stopping = true;
+  clearInterval(cron);
   if (wrangler.exitCode === null) wrangler.kill("SIGINT");
   await gateway.close().catch(() => {});
   process.exit(code);

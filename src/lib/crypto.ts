@@ -52,3 +52,57 @@ export function randomString(alphabet: string, length: number): string {
   }
   return out;
 }
+
+// Derived AES-GCM keys, per (secret, purpose); resolved keys only, as for the HMAC keys above.
+const aeadKeys = new Map<string, CryptoKey>();
+
+async function aeadKey(secret: string, purpose: string): Promise<CryptoKey> {
+  const id = `${purpose}\u0000${secret}`;
+  let key = aeadKeys.get(id);
+  if (!key) {
+    const material = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"]);
+    key = await crypto.subtle.deriveKey(
+      { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: encoder.encode(`edgeref:${purpose}`) },
+      material,
+      { name: "AES-GCM", length: 256 },
+      false,
+      ["encrypt", "decrypt"],
+    );
+    aeadKeys.set(id, key);
+  }
+  return key;
+}
+
+const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+const fromBase64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+
+/**
+ * Encrypts `text` at rest (AES-256-GCM under a key derived from `secret` for `purpose`, a fresh
+ * 96-bit IV each time). `context` is bound as associated data: a sealed value only opens in the
+ * row it was written for. Output: `v1.<base64 iv>.<base64 ciphertext>`.
+ */
+export async function seal(secret: string, purpose: string, context: string, text: string): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const sealed = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv, additionalData: encoder.encode(context) },
+    await aeadKey(secret, purpose),
+    encoder.encode(text),
+  );
+  return `v1.${toBase64(iv)}.${toBase64(new Uint8Array(sealed))}`;
+}
+
+/** The text `seal` sealed, or null when it can't be opened (another secret, another row, tampered). */
+export async function unseal(secret: string, purpose: string, context: string, value: string): Promise<string | null> {
+  const [version, iv, data] = value.split(".");
+  if (version !== "v1" || !iv || !data) return null;
+  try {
+    const plain = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: fromBase64(iv), additionalData: encoder.encode(context) },
+      await aeadKey(secret, purpose),
+      fromBase64(data),
+    );
+    return new TextDecoder().decode(plain);
+  } catch {
+    return null;
+  }
+}

@@ -2,7 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { type ClaimObservation, claimKey, finishKey, releaseKey } from "../db/idempotency";
-import { sha256Hex } from "../lib/crypto";
+import { seal, sha256Hex, unseal } from "../lib/crypto";
 import { ApiError, badRequest, conflict } from "../lib/errors";
 import { log } from "../lib/log";
 import type { AppEnv } from "../types";
@@ -18,6 +18,10 @@ import type { AppEnv } from "../types";
  * - same key while the first request still runs → 409 (retry later)
  * - a 5xx or an exception stores nothing and frees the key, so a retry runs again
  * - a runner that died leaves its key locked for `LOCK_SECONDS`; then the same request takes it over
+ *
+ * Stored responses can hold what is shown only once (API keys, webhook and identity secrets), so
+ * their bodies are sealed at rest (AES-GCM under a key derived from IP_HASH_SECRET, bound to the
+ * scope and key): a read of the table or a backup doesn't reveal them.
  */
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
@@ -28,6 +32,9 @@ export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
  * round trips); after it, the runner is presumed dead and a retry may run the request again.
  */
 export const IDEMPOTENCY_LOCK_SECONDS = 60;
+
+const SEAL_PURPOSE = "idempotency-response";
+const sealContext = (scope: string, key: string) => `${scope}\n${key}`;
 
 /** 1–255 printable ASCII characters (a UUID is the usual choice). */
 const KEY_FORMAT = /^[\x20-\x7e]{1,255}$/;
@@ -111,11 +118,18 @@ export function idempotency(scopeOf: (c: Context<AppEnv>) => string | Promise<st
         });
       case "in_progress":
         throw conflict(`A request with this ${IDEMPOTENCY_HEADER} is in progress`);
-      case "replay":
-        return new Response(decision.body, {
+      case "replay": {
+        const body = await unseal(c.var.config.ipHashSecret, SEAL_PURPOSE, sealContext(scope, key), decision.body);
+        // Sealed under another IP_HASH_SECRET (it was rotated since): the answer is gone, and
+        // running the request again could do it twice.
+        if (body === null) {
+          throw conflict(`The response stored for this ${IDEMPOTENCY_HEADER} can no longer be read; use a new key`);
+        }
+        return new Response(body, {
           status: decision.status,
           headers: { ...decision.headers, "idempotent-replayed": "true" },
         });
+      }
       case "run":
         break;
     }
@@ -130,7 +144,12 @@ export function idempotency(scopeOf: (c: Context<AppEnv>) => string | Promise<st
           const value = c.res.headers.get(name);
           if (value !== null) headers[name] = value;
         }
-        const body = await c.res.clone().text();
+        const body = await seal(
+          c.var.config.ipHashSecret,
+          SEAL_PURPOSE,
+          sealContext(scope, key),
+          await c.res.clone().text(),
+        );
         stored = true;
         // If this write fails the response still stands (the work is done); the key stays locked
         // (retries get 409) until LOCK_SECONDS pass, then a retry runs the request again.

@@ -1,4 +1,6 @@
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import worker from "../../src/index";
 import {
   ADMIN_TOKEN,
   type ApiResponse,
@@ -329,5 +331,94 @@ describe("Idempotency-Key in the OpenAPI document", () => {
     }
     expect(refs("/v1/api/referral/complete", "post")).toEqual(["#/components/parameters/IdempotencyKey"]);
     expect(refs("/v1/admin/appspaces/{id}/webhooks", "post")).toEqual(["#/components/parameters/IdempotencyKey"]);
+  });
+});
+
+describe("Idempotency-Key: what is stored", () => {
+  /** The same Worker with other secrets (another deployment's, or after a rotation). */
+  const fetchWith = async (overrides: Record<string, string>, path: string, body: unknown, idempotencyKey: string) => {
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(
+      new Request(`https://api.test${path}`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${overrides.ADMIN_TOKEN ?? ADMIN_TOKEN}`,
+          "content-type": "application/json",
+          "idempotency-key": idempotencyKey,
+        },
+        body: JSON.stringify(body),
+      }),
+      { ...env, ...overrides } as typeof env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    return {
+      status: res.status,
+      replayed: res.headers.get(REPLAYED),
+      body: (await res.json()) as Record<string, unknown>,
+    };
+  };
+
+  it("a response is sealed at rest: the secrets it showed are not readable in the table, yet replay", async () => {
+    const key = newKey();
+    const firstName = `sealed-${crypto.randomUUID()}`;
+    const first = await adminPost<{ secret_key: string; identity_secret: string }>(
+      "/appspaces",
+      { name: firstName },
+      key,
+    );
+    expect(first.status).toBe(201);
+    const [row] = await sql<{ response_body: string }>("select response_body from idempotency_keys where key = $1", [
+      key,
+    ]);
+    expect(row?.response_body).toMatch(/^v1\./);
+    expect(row?.response_body).not.toContain(first.body.secret_key);
+    expect(row?.response_body).not.toContain("sk_");
+    expect(row?.response_body).not.toContain(first.body.identity_secret);
+    const replay = await adminPost<{ secret_key: string }>("/appspaces", { name: firstName }, key);
+    expect(replay.headers.get(REPLAYED)).toBe("true");
+    expect(replay.body).toEqual(first.body);
+  });
+
+  it("sealed to its key: a stored answer copied to another key doesn't open (409, nothing runs)", async () => {
+    const [a, b] = [newKey(), newKey()];
+    const name = `moved-${crypto.randomUUID()}`;
+    expect((await adminPost("/appspaces", { name }, a)).status).toBe(201);
+    expect((await adminPost("/appspaces", { name }, b)).status).toBe(201);
+    await sql(
+      "update idempotency_keys set response_body = (select response_body from idempotency_keys where key = $1) where key = $2",
+      [a, b],
+    );
+    const replay = await adminPost("/appspaces", { name }, b);
+    expect(replay.status).toBe(409);
+    expect(replay.body).toEqual({
+      error: "The response stored for this Idempotency-Key can no longer be read; use a new key",
+    });
+    expect(await sql("select id from appspaces where name = $1", [name])).toHaveLength(2);
+  });
+
+  it("after 24 h the key is free again: the request runs anew", async () => {
+    const key = newKey();
+    const name = `expired-${crypto.randomUUID()}`;
+    expect((await adminPost("/appspaces", { name }, key)).status).toBe(201);
+    await sql("update idempotency_keys set expires_at = now() - interval '1 second' where key = $1", [key]);
+    const again = await adminPost("/appspaces", { name }, key);
+    expect(again.status).toBe(201);
+    expect(again.headers.get(REPLAYED)).toBeNull();
+    expect(await sql("select id from appspaces where name = $1", [name])).toHaveLength(2);
+  });
+
+  it("admin keys are per admin token: another token's request with the same key runs as its own", async () => {
+    const key = newKey();
+    const name = `token-scope-${crypto.randomUUID()}`;
+    const first = await fetchWith({}, "/v1/admin/appspaces", { name }, key);
+    expect(first.status).toBe(201);
+    const other = { ADMIN_TOKEN: "another-admin-token-0123456789" };
+    const second = await fetchWith(other, "/v1/admin/appspaces", { name }, key);
+    expect([second.status, second.replayed]).toEqual([201, null]);
+    expect(second.body.id).not.toBe(first.body.id);
+    // Each token still replays its own.
+    const replay = await fetchWith(other, "/v1/admin/appspaces", { name }, key);
+    expect([replay.status, replay.replayed, replay.body.id]).toEqual([201, "true", second.body.id]);
   });
 });
