@@ -30,8 +30,13 @@ export interface DeferredRecord {
   clickedAt: number;
 }
 
-const deviceKey = (r: Pick<DeferredRecord, "appspaceId" | "ipHash" | "fingerprint">) =>
-  `d:${r.appspaceId}:${r.ipHash}:${r.fingerprint}`;
+/**
+ * A device's record, sharded by platform under its IP: an iOS match lists only `…:ios:`, so
+ * Android clicks from the same IP (however many) never stand between it and its candidates.
+ */
+export const deviceKey = (r: Pick<DeferredRecord, "appspaceId" | "ipHash" | "os" | "fingerprint">) =>
+  `d:${r.appspaceId}:${r.ipHash}:${platformShard(r.os)}:${r.fingerprint}`;
+const platformShard = (os: string) => (os === "ios" || os === "android" ? os : "other");
 /** Namespaced per appspace: a token only ever finds its own tenant's record. */
 const tokenKey = (r: Pick<DeferredRecord, "appspaceId" | "token">) => `t:${r.appspaceId}:${r.token}`;
 
@@ -81,20 +86,23 @@ export async function loadDeferredByToken(kv: KVNamespace, appspaceId: string, t
 /** KV's limit on a key's metadata (serialised). */
 const MAX_METADATA_BYTES = 1024;
 /**
- * How many list pages (1,000 keys each) a match reads. Every record an IP wrote in the last 24 h is
- * a candidate — one device flooding records can't push another's out of a short listing — and
- * the per-IP limits on /ref/:code and /continue bound how many there can be.
+ * How many list pages (1,000 keys each) a match reads: up to 10,000 iOS device records of one IP
+ * in the last 24 h are candidates, so one device flooding records can't push another's out of a
+ * short listing. Beyond that (an IP sending more than 10,000 distinct iPhones through one
+ * appspace's links in a day: a flood, not an office — the click limit allows 300 a minute) a
+ * record may be missed; KV lists in key order, which here is the order of keyed hashes, so which
+ * records fall beyond is not the flooder's to choose.
  */
 const MAX_LIST_PAGES = 10;
 
-/** Every device record from one IP in an appspace (the iOS match candidates). */
+/** Every iOS device record from one IP in an appspace (the iOS match candidates). */
 export async function deferredFromIp(
   kv: KVNamespace,
   appspaceId: string,
   ipHash: string,
   now = Date.now(),
 ): Promise<DeferredRecord[]> {
-  const prefix = `d:${appspaceId}:${ipHash}:`;
+  const prefix = `d:${appspaceId}:${ipHash}:ios:`;
   const records: DeferredRecord[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < MAX_LIST_PAGES; page++) {

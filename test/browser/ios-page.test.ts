@@ -231,7 +231,7 @@ describe("the iOS page in headless Chromium", () => {
       });
       expectNoRawIdentifiers(raw, record);
       const devices = await deviceEntries(appspaceId);
-      expect(devices).toEqual([{ name: `d:${appspaceId}:${record.ipHash}:${record.fingerprint}`, value: raw }]);
+      expect(devices).toEqual([{ name: `d:${appspaceId}:${record.ipHash}:ios:${record.fingerprint}`, value: raw }]);
     } finally {
       await context.close();
     }

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { deviceKey } from "../../src/deferred/records";
 import { mintToken } from "../../src/links/continue-token";
 import { hashSignal } from "../../src/referrals/signals";
 import { call } from "../support/api";
@@ -128,7 +129,7 @@ describe("one IP's records can't evict another device's", () => {
     await waitForToken(token);
     // A flood of device records from the same IP (what 1,500 other clicks would leave), none of
     // them this device's. Their keys sort before and after the real one.
-    const ipHash = await hashSignal(SECRET, "ip", space.id, ip);
+    const ipHash = (await hashSignal(SECRET, "ip", space.id, ip)) ?? "";
     const junk = {
       appspaceId: space.id,
       code,
@@ -147,10 +148,14 @@ describe("one IP's records can't evict another device's", () => {
     await Promise.all(
       Array.from({ length: 1500 }, (_, i) => {
         const record = { ...junk, token: `junk${i}`, fingerprint: `f${i}`, clickedAt: Date.now() };
-        return env.LINKS.put(`d:${space.id}:${ipHash}:${i.toString(16).padStart(4, "0")}`, JSON.stringify(record), {
-          expirationTtl: 3600,
-          metadata: record,
-        });
+        return env.LINKS.put(
+          deviceKey({ ...record, fingerprint: i.toString(16).padStart(4, "0") }),
+          JSON.stringify(record),
+          {
+            expirationTtl: 3600,
+            metadata: record,
+          },
+        );
       }),
     );
     const res = await call("POST", "/api/deferred/match", {
@@ -161,4 +166,42 @@ describe("one IP's records can't evict another device's", () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ token, referral_code: code });
   });
+
+  it("an iPhone is still matched behind 10,200 Android records from the same IP (more than a match lists)", async () => {
+    const { host, code, space } = await linkFixture();
+    const ip = "198.51.100.78";
+    const url = await iosContinueUrl(host, code, ip);
+    await visit(`https://${host}${url}&${SIGNALS}`, { ua: UA.iphone, ip });
+    const token = url.split("t=")[1] ?? "";
+    await waitForToken(token);
+    // Android clicks from the same IP: more device records than a match's 10 list pages hold,
+    // with fingerprints that sort before any real one. A match reads only the iOS records.
+    const ipHash = (await hashSignal(SECRET, "ip", space.id, ip)) ?? "";
+    const flood = Array.from({ length: 10_200 }, (_, i) => ({
+      token: `android${i}`,
+      appspaceId: space.id,
+      code,
+      path: `/ref/${code}`,
+      ipHash,
+      fingerprint: `0000${i.toString(16).padStart(6, "0")}`,
+      os: "android",
+      source: "headers" as const,
+      signals: { timezone: null, language: "de-DE", screenWidth: null, screenHeight: null, safariVersion: null },
+      clickedAt: Date.now(),
+    }));
+    for (let i = 0; i < flood.length; i += 500) {
+      await Promise.all(
+        flood
+          .slice(i, i + 500)
+          .map((r) => env.LINKS.put(deviceKey(r), JSON.stringify(r), { expirationTtl: 3600, metadata: r })),
+      );
+    }
+    const res = await call("POST", "/api/deferred/match", {
+      key: space.pk,
+      headers: { "cf-connecting-ip": ip },
+      body: { timezone: "Europe/Berlin", language: "de-DE", screen_width: 393, screen_height: 852, os_version: "17.4" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ token, referral_code: code });
+  }, 120_000);
 });
