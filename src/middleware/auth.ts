@@ -16,11 +16,31 @@ function bearer(header: string | undefined): string | undefined {
 }
 
 /**
+ * Clients this isolate has seen go over the failed-authentication limit, until when. Checked before
+ * a key is looked up, so a guesser past the limit costs no database round trip either (a key
+ * already verified and cached still works). Per isolate and bounded: a cost control, not the
+ * limit itself, which AUTH_FAIL_LIMITER keeps across isolates.
+ */
+const blockedClients = new Map<string, number>();
+const MAX_BLOCKED = 10_000;
+
+function isBlocked(client: string, now = Date.now()): boolean {
+  const until = blockedClients.get(client);
+  if (until === undefined) return false;
+  if (until > now) return true;
+  blockedClients.delete(client);
+  return false;
+}
+
+/**
  * A failed authentication counts against the caller's IP: past the limit it answers 429 instead
  * of 401, so guessing keys or the admin token costs the guesser, not us.
  */
 async function failAuth(c: Context<AppEnv>, error: ApiError): Promise<Response> {
-  if (!(await withinLimit(c.env, POLICIES.authFailures, clientKey(c.req.header("cf-connecting-ip"))))) {
+  const client = clientKey(c.req.header("cf-connecting-ip"));
+  if (!(await withinLimit(c.env, POLICIES.authFailures, client))) {
+    if (blockedClients.size >= MAX_BLOCKED) blockedClients.clear();
+    blockedClients.set(client, Date.now() + POLICIES.authFailures.periodSeconds * 1000);
     return rateLimitedJson(POLICIES.authFailures);
   }
   throw error;
@@ -58,6 +78,7 @@ export function apiKeyAuth() {
     const keyHash = await hashKey(key);
     let caller = getCachedCaller(keyHash);
     if (!caller) {
+      if (isBlocked(clientKey(c.req.header("cf-connecting-ip")))) return rateLimitedJson(POLICIES.authFailures);
       const row = await findActiveKey(c.var.db, keyHash);
       if (!row || !timingSafeEqualStrings(row.keyHash, keyHash)) return failAuth(c, unauthorized("Invalid API key"));
       caller = {

@@ -1,5 +1,6 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import worker from "../../src/index";
 import { clientKey } from "../../src/ratelimit/limiter";
 import { ADMIN_TOKEN, call, createAppspace } from "../support/api";
 import { linkFixture, UA, visit } from "../support/links";
@@ -69,6 +70,40 @@ describe("failed authentication: per IP", () => {
     expect429(admin, "auth-failures", 20);
     const missing = await call("GET", "/v1/admin/appspaces", { headers });
     expect(missing.status).toBe(429);
+  });
+
+  it("once an IP is over the limit, its next guesses cost no database lookup; verified keys still work", async () => {
+    const space = await createAppspace();
+    const headers = { "cf-connecting-ip": "198.51.100.34" };
+    // Verified once (so cached in this isolate), before the IP goes over the limit.
+    expect((await call("GET", "/v1/api/referral/leaderboard", { key: space.sk, headers })).status).toBe(200);
+    refuse(env.AUTH_FAIL_LIMITER);
+    expect429(
+      await call("GET", "/v1/api/referral/leaderboard", { key: `sk_${"z".repeat(40)}`, headers }),
+      "auth-failures",
+      20,
+    );
+    // The database away: a guess would fail on its key lookup (500) if one were made. It isn't.
+    const down = { ...env, NEON_LOCAL_ENDPOINT: "http://127.0.0.1:9/sql" } as typeof env;
+    const guess = await worker.fetch(
+      new Request("https://api.test/v1/api/referral/leaderboard", {
+        headers: { ...headers, authorization: `Bearer sk_${"w".repeat(40)}` },
+      }),
+      down,
+      createExecutionContext(),
+    );
+    expect429({ status: guess.status, headers: guess.headers }, "auth-failures", 20);
+    // Another IP is not affected; the verified key still answers from this IP.
+    vi.restoreAllMocks();
+    expect(
+      (
+        await call("GET", "/v1/api/referral/leaderboard", {
+          key: `sk_${"v".repeat(40)}`,
+          headers: { "cf-connecting-ip": "198.51.100.35" },
+        })
+      ).status,
+    ).toBe(401);
+    expect((await call("GET", "/v1/api/referral/leaderboard", { key: space.sk, headers })).status).toBe(200);
   });
 });
 
