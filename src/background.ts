@@ -19,34 +19,48 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: CloudflareB
   const config = loadConfig(env);
   const db = getDb(config);
   const webhooks = env.WEBHOOKS as Queue<WebhookMessage>;
-  if (batch.queue.endsWith("-clicks-dlq")) {
-    await consumeDeadClicks(db, batch.queue, batch as MessageBatch<ClickMessage>);
-    return;
+  const kind = queueKind(batch.queue);
+  switch (kind) {
+    case "clicks-dlq":
+      return consumeDeadClicks(db, batch.queue, batch as MessageBatch<ClickMessage>);
+    case "clicks":
+      return consumeClicks(db, env.LINKS, batch as MessageBatch<ClickMessage>, webhooks);
+    case "webhooks-dlq":
+      return recordWebhookDeadLetters(db, batch.queue, batch.messages as readonly Message<WebhookMessage>[]);
+    case "webhooks": {
+      const messages = batch.messages as readonly Message<WebhookMessage>[];
+      const options = {
+        allowPrivate: config.webhooksAllowPrivate,
+        retryDelays: config.webhookRetryDelays,
+        queue: webhooks,
+      };
+      await Promise.all(
+        messages.map((message) =>
+          deliverWebhook(db, message, options).catch((error: unknown) => {
+            // Our own failure (the database, say), not the receiver's: the same attempt runs again
+            // later; the delivery log's attempt count is untouched.
+            log.error("webhook delivery crashed; retrying the same attempt", { error, series: message.body.series });
+            message.retry({ delaySeconds: infrastructureBackoff(message.attempts) });
+          }),
+        ),
+      );
+      return;
+    }
+    default:
+      // A queue wired to this Worker that it doesn't know: fail loudly rather than treat its
+      // messages as something they are not (the queue retries, then dead-letters them).
+      throw new Error(`no consumer for queue "${batch.queue}"`);
   }
-  if (batch.queue.endsWith("-clicks")) {
-    await consumeClicks(db, env.LINKS, batch as MessageBatch<ClickMessage>, webhooks);
-    return;
+}
+
+type QueueKind = "clicks" | "clicks-dlq" | "webhooks" | "webhooks-dlq";
+
+/** Queues are told apart by their name's ending, so a deployment may prefix them as it likes. */
+export function queueKind(name: string): QueueKind | null {
+  for (const kind of ["clicks-dlq", "webhooks-dlq", "clicks", "webhooks"] as const) {
+    if (name.endsWith(`-${kind}`) || name === kind) return kind;
   }
-  const messages = batch.messages as readonly Message<WebhookMessage>[];
-  if (batch.queue.endsWith("-dlq")) {
-    await recordWebhookDeadLetters(db, batch.queue, messages);
-    return;
-  }
-  const options = {
-    allowPrivate: config.webhooksAllowPrivate,
-    retryDelays: config.webhookRetryDelays,
-    queue: webhooks,
-  };
-  await Promise.all(
-    messages.map((message) =>
-      deliverWebhook(db, message, options).catch((error: unknown) => {
-        // Our own failure (the database, say), not the receiver's: the same attempt runs again
-        // later; the delivery log's attempt count is untouched.
-        log.error("webhook delivery crashed; retrying the same attempt", { error, series: message.body.series });
-        message.retry({ delaySeconds: infrastructureBackoff(message.attempts) });
-      }),
-    ),
-  );
+  return null;
 }
 
 /** Cron: dispatch what the immediate path missed, re-send overdue attempts, apply the retention. */

@@ -15,10 +15,10 @@ async function sanitized(what: string, work: () => Promise<void>): Promise<void>
     await work();
   } catch (error) {
     log.error(`${what} failed`, { error });
-    const { name, code } = describeError(error);
-    throw new Error(
-      `${what} failed: ${String(name)}${code ? ` ${String(code)}` : ""} (details in the log line before)`,
-    );
+    // describeError keeps a message only where it carries no statement or parameters.
+    const { name, code, message } = describeError(error);
+    const detail = [name, code, message].filter((part) => typeof part === "string" && part).join(": ");
+    throw new Error(`${what} failed: ${detail}`);
   }
 }
 

@@ -259,6 +259,18 @@ describe("response excerpts", () => {
   });
 });
 
+describe("queue dispatch", () => {
+  it("a queue the Worker doesn't know is refused, not taken for webhook deliveries", async () => {
+    const { rx, body } = await setup();
+    const m = message(body, 1);
+    await expect(worker.queue(batch("edgeref-emails", [m]), productionEnv)).rejects.toThrow(
+      /no consumer for queue "edgeref-emails"/,
+    );
+    expect(m.ack).not.toHaveBeenCalled();
+    expect(await rx.deliveries()).toEqual([]);
+  });
+});
+
 describe("receiver sanity", () => {
   it("an unconfigured receiver endpoint verifies nothing", async () => {
     const rx = receiver();
