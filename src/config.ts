@@ -91,9 +91,12 @@ export function loadConfig(env: Partial<Record<keyof z.input<typeof configSchema
     SHARED_LINK_HOSTS: env.SHARED_LINK_HOSTS || undefined,
   });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (i) => `${i.path.join(".")} ${i.input === undefined ? "is not set" : i.message}`,
-    );
+    // zod 4 leaves `input` out of its issues, so whether a binding is missing is read from `env`.
+    const problems = parsed.error.issues.map((i) => {
+      const name = i.path.join(".");
+      const given = (env as Record<string, unknown>)[name];
+      return `${name} ${given === undefined || given === "" ? "is not set" : i.message}`;
+    });
     throw new ConfigError(`Server misconfigured: ${problems.join("; ")}`);
   }
   const webhookLogRetentionDays = parsed.data.WEBHOOK_LOG_RETENTION_DAYS ?? 30;
