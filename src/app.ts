@@ -10,6 +10,7 @@ import { log } from "./lib/log";
 import { createRouter } from "./lib/router";
 import { bodyLimit } from "./middleware/body-limit";
 import { documentIdempotencyKey } from "./middleware/idempotency";
+import { methodNotAllowed } from "./middleware/method-not-allowed";
 import { ipRateLimit } from "./middleware/rate-limit";
 import { services } from "./middleware/services";
 import { POLICIES } from "./ratelimit/policies";
@@ -17,6 +18,7 @@ import { adminRouter } from "./routes/admin";
 import { deferredRouter } from "./routes/deferred";
 import { linksRouter } from "./routes/links";
 import { referralsRouter } from "./routes/referrals";
+import type { AppEnv } from "./types";
 
 export const API_VERSION = "0.1.0";
 
@@ -106,9 +108,15 @@ export function createApp() {
     }
   });
 
+  // Registered before the routers (Hono runs handlers in registration order); its table is filled
+  // from the registry once they are mounted.
+  let allowMethods: MiddlewareHandler<AppEnv> = (_c, next) => next();
+  app.use("/v1/*", (c, next) => allowMethods(c, next));
+  app.use("/api/deferred/*", (c, next) => allowMethods(c, next));
   app.route("/v1/admin", adminRouter);
   app.route("/v1/api/referral", referralsRouter);
   app.route("/api/deferred", deferredRouter);
+  allowMethods = methodNotAllowed(app);
   documentIdempotencyKey(app);
 
   app.notFound((c) => c.json({ error: `Not found: ${c.req.method} ${c.req.path}` }, 404));
@@ -118,7 +126,11 @@ export function createApp() {
       return c.json({ error: error.message, ...error.extra }, error.status);
     }
     if (error instanceof HTTPException) {
-      const message = error.message || "Bad request";
+      // The JSON validator's 415 says only "Unsupported Media Type": say what to send.
+      const message =
+        error.status === 415
+          ? "Request body must be JSON: send Content-Type: application/json"
+          : error.message || "Bad request";
       return c.json({ error: message }, error.status);
     }
     const requestId = c.get("requestId");

@@ -209,10 +209,11 @@ describe("routing", () => {
     expect(typeof res.body.error).toBe("string");
   });
 
-  it("DELETE on an appspace is not a route", async () => {
+  it("DELETE on an appspace is not a route: 405 with the methods it has", async () => {
     const space = await createAppspace();
     const res = await admin("DELETE", `/appspaces/${space.id}`);
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("GET, HEAD, PATCH");
     const still = await admin("GET", `/appspaces/${space.id}`);
     expect(still.status).toBe(200);
   });

@@ -53,7 +53,7 @@ export const IdentitySecret = z
 
 export const AppspaceList = z.object({ appspaces: z.array(Appspace) }).openapi("AppspaceList");
 
-export const CreateKeyBody = z.object({ type: z.enum(["publishable", "secret"]) }).openapi("CreateKeyRequest");
+export const CreateKeyBody = z.strictObject({ type: z.enum(["publishable", "secret"]) }).openapi("CreateKeyRequest");
 
 export const CreatedKey = z
   .object({

@@ -70,7 +70,7 @@ deferredRouter.openapi(claimRoute, async (c) => {
 });
 
 const MatchBody = z
-  .object({
+  .strictObject({
     timezone: z.string().trim().min(1).max(64).openapi({ example: "America/New_York" }),
     language: z.string().trim().min(1).max(35).openapi({ example: "en-US" }),
     screen_width: z.number().int().min(1).max(10_000).openapi({ example: 393, description: "Points" }),

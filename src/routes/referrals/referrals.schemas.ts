@@ -16,7 +16,7 @@ const deviceId = z.string().trim().min(1).max(256);
 export const codeField = z.string().trim().min(1).max(64).openapi({ example: "XKCD7B2MNQ" });
 
 export const CreateReferralBody = z
-  .object({
+  .strictObject({
     user_id: requiredId("user_123"),
     user_name: optionalName.openapi({ example: "Jane Doe" }),
     metadata: z
@@ -85,7 +85,7 @@ export const ReferralLookupResponse = z
   .openapi("Referral");
 
 export const MilestoneBody = z
-  .object({
+  .strictObject({
     referral_code: codeField,
     milestone: milestoneName.openapi({ example: "signed_up" }),
     referred_user_id: requiredId("user_456").optional().openapi({
@@ -111,7 +111,7 @@ export const MilestoneResponse = z
   .openapi("MilestoneResponse");
 
 export const CompleteBody = z
-  .object({
+  .strictObject({
     referral_code: codeField,
     referred_user_id: requiredId("user_456"),
     referred_user_name: optionalName.openapi({ example: "John Doe" }),
@@ -142,7 +142,7 @@ export const CompleteResponse = z
   })
   .openapi("CompleteReferralResponse");
 
-export const ClaimBody = z.object({ referral_code: codeField }).openapi("ClaimRewardRequest");
+export const ClaimBody = z.strictObject({ referral_code: codeField }).openapi("ClaimRewardRequest");
 
 export const ClaimResponse = z
   .object({ success: z.literal(true), referral_code: z.string(), reward_claimed: z.literal(true) })
