@@ -1,6 +1,14 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ageReferral, call, sql } from "../support/api";
-import { kvEntries, linkFixture, UA, visit, waitForClicks, waitForToken } from "../support/links";
+import { kvEntries, linkFixture, spyOnQueuedClicks, UA, visit, waitForClicks, waitForToken } from "../support/links";
+
+let queuedClicks: ReturnType<typeof spyOnQueuedClicks>;
+beforeEach(() => {
+  queuedClicks = spyOnQueuedClicks();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe("GET /ref/:code", () => {
   it("desktop → 302 to the web fallback, and the click is recorded with its details", async () => {
@@ -145,8 +153,8 @@ describe("GET /ref/:code", () => {
     const head = await visit(`https://${host}/ref/${code}`, { ua: UA.desktop, method: "HEAD" });
     expect(head.status).toBe(200);
     expect(head.body).toBe("");
-    await new Promise((r) => setTimeout(r, 2500));
-    expect(await sql("select 1 from clicks where code = $1", [code])).toEqual([]);
+    // `visit` returns once each request's background work is done: no click was queued.
+    expect(queuedClicks().filter((m) => m.code === code)).toEqual([]);
   });
 
   it("escapes what the referrer controls in previews", async () => {
@@ -168,8 +176,8 @@ describe("GET /ref/:code", () => {
     const expired = await visit(`https://${host}/ref/${code}`, { ua: UA.android });
     // The snapshot cached by linkFixture's creation is not involved: this code was never visited.
     expect([expired.status, expired.headers.get("location")]).toEqual([302, "https://example.com/welcome"]);
-    // Deferred records are written by the click consumer (batches within ~2 s): give it time.
-    await new Promise((r) => setTimeout(r, 2500));
+    // Deferred records ride on queued clicks (the consumer writes them): none was queued.
+    expect(queuedClicks().filter((m) => m.appspaceId === space.id)).toEqual([]);
     expect(await kvEntries(`d:${space.id}:`)).toEqual([]);
     const nowhere = await visit("https://unknown-domain.test/ref/ZZZZZZZZZZ", { ua: UA.desktop });
     expect(nowhere.status).toBe(404);

@@ -1,7 +1,6 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
-import type { ClickMessage } from "../../src/links/clicks";
 import { CODE_ALPHABET, CODE_LENGTH } from "../../src/referrals/code";
 import {
   ADMIN_TOKEN,
@@ -13,7 +12,7 @@ import {
   uniqueDomain,
   uniqueUser,
 } from "../support/api";
-import { APP_SETTINGS, kvEntries, UA, visit, waitForToken } from "../support/links";
+import { APP_SETTINGS, kvEntries, spyOnQueuedClicks, UA, visit, waitForToken } from "../support/links";
 
 /**
  * Tenants are isolated on the link domain: a code resolves only on its own appspace's domains and
@@ -47,12 +46,8 @@ async function tenant(label: string, settings: Record<string, unknown> = {}): Pr
 
 /** Every click message the Worker hands to the click queue (the spy lets them through). */
 function spyOnClicks() {
-  const sendBatch = vi.spyOn(env.CLICKS, "sendBatch");
-  return (code: string) =>
-    sendBatch.mock.calls
-      .flatMap(([batch]) => [...batch])
-      .map((m) => m.body as ClickMessage)
-      .filter((m) => m.code === code);
+  const queued = spyOnQueuedClicks();
+  return (code: string) => queued().filter((m) => m.code === code);
 }
 
 const location = (res: { headers: Headers }) => res.headers.get("location");

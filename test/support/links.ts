@@ -1,5 +1,7 @@
-import { env } from "cloudflare:test";
-import { exports } from "cloudflare:workers";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { vi } from "vitest";
+import worker from "../../src/index";
+import type { ClickMessage } from "../../src/links/clicks";
 import { createAppspace, createReferral, sql, type TestAppspace } from "./api";
 
 export const UA = {
@@ -40,12 +42,17 @@ export async function linkFixture(settings: Record<string, unknown> = {}): Promi
   return { space, host, code: ref.referral_code };
 }
 
-/** Requests the link domain as a browser would (no redirects followed). */
+/**
+ * Requests the link domain as a browser would (no redirects followed). Returns once the request's
+ * background work (`waitUntil`: deferred records written by /continue, clicks handed to the queue)
+ * has finished too, so a test can assert what was — or was not — recorded without waiting.
+ */
 export async function visit(
   url: string,
   options: { ua?: string; ip?: string; method?: string; headers?: Record<string, string> } = {},
 ) {
-  const response = await exports.default.fetch(
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(
     new Request(url, {
       method: options.method ?? "GET",
       redirect: "manual",
@@ -56,8 +63,21 @@ export async function visit(
         ...options.headers,
       },
     }),
+    env,
+    ctx,
   );
-  return { status: response.status, headers: response.headers, body: await response.text() };
+  const body = await response.text();
+  await waitOnExecutionContext(ctx);
+  return { status: response.status, headers: response.headers, body };
+}
+
+/**
+ * Records what the hot path hands to the CLICKS queue from now on (the real queue still gets it).
+ * Returns a reader of the click messages queued so far. Restore with `vi.restoreAllMocks()`.
+ */
+export function spyOnQueuedClicks(): () => ClickMessage[] {
+  const sendBatch = vi.spyOn(env.CLICKS, "sendBatch");
+  return () => sendBatch.mock.calls.flatMap(([batch]) => [...batch]).map((m) => m.body as ClickMessage);
 }
 
 export async function kvEntries(prefix: string) {
@@ -67,41 +87,45 @@ export async function kvEntries(prefix: string) {
   );
 }
 
-/** Polls until the click consumer has written `count` clicks for a code. */
-export async function waitForClicks(code: string, count: number, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const rows = await sql<Record<string, string | null>>("select * from clicks where code = $1 order by clicked_at", [
-      code,
-    ]);
-    if (rows.length >= count) return rows;
-    if (Date.now() > deadline) throw new Error(`clicks for ${code}: ${rows.length}/${count}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Waits until the click consumer has written `count` clicks for a code. */
+export function waitForClicks(code: string, count: number, timeout = 15_000) {
+  return vi.waitFor(
+    async () => {
+      const rows = await sql<Record<string, string | null>>(
+        "select * from clicks where code = $1 order by clicked_at",
+        [code],
+      );
+      if (rows.length < count) throw new Error(`clicks for ${code}: ${rows.length}/${count}`);
+      return rows;
+    },
+    { timeout, interval: 100 },
+  );
 }
 
-export async function waitForKv(prefix: string, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const entries = await kvEntries(prefix);
-    if (entries.length) return entries;
-    if (Date.now() > deadline) throw new Error(`no KV entry under ${prefix}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function waitForKv(prefix: string, timeout = 15_000) {
+  return vi.waitFor(
+    async () => {
+      const entries = await kvEntries(prefix);
+      if (!entries.length) throw new Error(`no KV entry under ${prefix}`);
+      return entries;
+    },
+    { timeout, interval: 50 },
+  );
 }
 
 /** The KV entry of a deferred-link token (`t:<appspace>:<token>`), once the consumer wrote it. */
-export async function waitForToken(token: string | null | undefined, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let cursor: string | undefined;
-    do {
-      const listed: KVNamespaceListResult<unknown> = await env.LINKS.list({ prefix: "t:", cursor });
-      const key = listed.keys.find((k) => k.name.endsWith(`:${token}`));
-      if (key) return [{ name: key.name, expiration: key.expiration, value: await env.LINKS.get(key.name) }];
-      cursor = listed.list_complete ? undefined : listed.cursor;
-    } while (cursor);
-    if (Date.now() > deadline) throw new Error(`no KV entry for token ${token}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function waitForToken(token: string | null | undefined, timeout = 15_000) {
+  return vi.waitFor(
+    async () => {
+      let cursor: string | undefined;
+      do {
+        const listed: KVNamespaceListResult<unknown> = await env.LINKS.list({ prefix: "t:", cursor });
+        const key = listed.keys.find((k) => k.name.endsWith(`:${token}`));
+        if (key) return [{ name: key.name, expiration: key.expiration, value: await env.LINKS.get(key.name) }];
+        cursor = listed.list_complete ? undefined : listed.cursor;
+      } while (cursor);
+      throw new Error(`no KV entry for token ${token}`);
+    },
+    { timeout, interval: 50 },
+  );
 }

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
-import { admin, type TestAppspace } from "./api";
+import { vi } from "vitest";
+import { admin, sql, type TestAppspace } from "./api";
 
 export interface ReceivedDelivery {
   headers: Record<string, string>;
@@ -27,16 +28,16 @@ export function receiver(name = `hook-${crypto.randomUUID().slice(0, 8)}`) {
       const res = await fetch(`${base}/_control/${name}`);
       return ((await res.json()) as { deliveries: ReceivedDelivery[] }).deliveries;
     },
-    /** Polls until `count` deliveries arrived (real queues deliver asynchronously). */
-    async waitFor(count: number, timeoutMs = 15_000): Promise<ReceivedDelivery[]> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const got = await this.deliveries();
-        if (got.length >= count) return got;
-        if (Date.now() > deadline)
-          throw new Error(`receiver ${name}: ${got.length}/${count} deliveries after ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+    /** Waits until `count` deliveries arrived (real queues deliver asynchronously). */
+    waitFor(count: number, timeout = 15_000): Promise<ReceivedDelivery[]> {
+      return vi.waitFor(
+        async () => {
+          const got = await this.deliveries();
+          if (got.length < count) throw new Error(`receiver ${name}: ${got.length}/${count} deliveries`);
+          return got;
+        },
+        { timeout, interval: 100 },
+      );
     },
   };
 }
@@ -69,4 +70,29 @@ export async function subscribe(
 export async function deliveriesOf(webhookId: string) {
   const res = await admin<{ deliveries: Record<string, unknown>[] }>("GET", `/webhooks/${webhookId}/deliveries`);
   return res.body.deliveries;
+}
+
+/**
+ * Waits until every event of the appspace has been dispatched, then returns each endpoint's
+ * delivery-log rows. Dispatch writes attempt 1 for every subscribed endpoint in the same statement
+ * that marks the event dispatched, so what these rows don't list will never be sent: a test can
+ * prove that an endpoint gets nothing without waiting to see nothing arrive.
+ */
+export async function dispatchedDeliveries(appspaceId: string) {
+  await vi.waitFor(
+    async () => {
+      const [row] = await sql<{ n: string }>(
+        "select count(*)::text as n from events where appspace_id = $1 and dispatched_at is null",
+        [appspaceId],
+      );
+      if (row?.n !== "0") throw new Error(`${row?.n} events of ${appspaceId} not dispatched yet`);
+    },
+    { timeout: 15_000, interval: 50 },
+  );
+  return sql<{ endpoint_id: string; type: string; attempt: string; status: string }>(
+    `select d.endpoint_id, e.type, d.attempt::text as attempt, d.status
+     from webhook_deliveries d join events e on e.id = d.event_id
+     where e.appspace_id = $1 order by d.created_at, d.attempt`,
+    [appspaceId],
+  );
 }

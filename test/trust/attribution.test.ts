@@ -23,9 +23,11 @@ async function iosContinueUrl(host: string, code: string, ip: string) {
   return url;
 }
 
-/** Waits out the background write, then says whether any deferred record exists for the appspace. */
+/**
+ * Every deferred record of the appspace. /continue writes its record in `waitUntil`, which
+ * `visit` has already waited out: no record now means none was written.
+ */
 async function recordsOf(appspaceId: string) {
-  await new Promise((r) => setTimeout(r, 300)); // waitUntil writes: nothing to poll for when nothing comes
   return [...(await kvEntries(`t:${appspaceId}:`)), ...(await kvEntries(`d:${appspaceId}:`))];
 }
 

@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { admin, call, createAppspace, createReferral, sql, uniqueDomain, uniqueUser } from "../support/api";
-import { deliveriesOf, subscribe } from "../support/webhooks";
+import { deliveriesOf, dispatchedDeliveries, subscribe } from "../support/webhooks";
 
 const completeReferral = async (space: Awaited<ReturnType<typeof createAppspace>>, code: string) =>
   call("POST", "/v1/api/referral/complete", {
@@ -49,9 +49,10 @@ describe("webhook delivery through the queue (live, local Queues)", () => {
     const ref = await createReferral(space);
     await completeReferral(space, ref.referral_code);
     const got = await rx.waitFor(1);
-    await new Promise((r) => setTimeout(r, 500));
-    const all = await rx.deliveries();
-    expect(all.map((d) => JSON.parse(d.body).type)).toEqual(["referral.completed"]);
+    // Every event is dispatched and the log says what was scheduled: only the completion.
+    const scheduled = await dispatchedDeliveries(space.id);
+    expect(scheduled.map((d) => d.type)).toEqual(["referral.completed"]);
+    expect((await rx.deliveries()).map((d) => JSON.parse(d.body).type)).toEqual(["referral.completed"]);
     expect(JSON.parse(got[0]?.body ?? "{}").data).toMatchObject({
       referral_code: ref.referral_code,
       milestone: "completed",
@@ -67,7 +68,10 @@ describe("webhook delivery through the queue (live, local Queues)", () => {
     await createReferral(space);
     await a.rx.waitFor(1);
     await b.rx.waitFor(1);
-    await new Promise((r) => setTimeout(r, 500));
+    // The event is dispatched: one attempt per endpoint of its appspace, none for the outsider.
+    const scheduled = await dispatchedDeliveries(space.id);
+    expect(scheduled.map((d) => d.endpoint_id).sort()).toEqual([a.hook.id, b.hook.id].sort());
+    expect(await dispatchedDeliveries(other.id)).toEqual([]);
     expect(await outsider.rx.deliveries()).toEqual([]);
   });
 
@@ -78,11 +82,11 @@ describe("webhook delivery through the queue (live, local Queues)", () => {
     const got = await rx.waitFor(2);
     expect(got.map((d) => d.answered)).toEqual([500, 200]);
     expect(got[0]?.headers["webhook-id"]).toBe(got[1]?.headers["webhook-id"]);
-    let log = await deliveriesOf(hook.id);
-    for (let i = 0; i < 50 && !log.some((d) => d.status === "succeeded"); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      log = await deliveriesOf(hook.id);
-    }
+    const log = await vi.waitFor(async () => {
+      const rows = await deliveriesOf(hook.id);
+      if (!rows.some((d) => d.status === "succeeded")) throw new Error("attempt 2 not logged yet");
+      return rows;
+    });
     expect(log.map((d) => [d.attempt, d.status, d.status_code])).toEqual([
       [2, "succeeded", 200],
       [1, "retrying", 500],
@@ -95,18 +99,21 @@ describe("webhook delivery through the queue (live, local Queues)", () => {
     const { hook, rx } = await subscribe(space, { responses: [500, 500, 500, 500] });
     await createReferral(space);
     await rx.waitFor(4, 20_000);
-    let log = await deliveriesOf(hook.id);
-    for (let i = 0; i < 100 && log[0]?.status !== "failed"; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      log = await deliveriesOf(hook.id);
-    }
+    const log = await vi.waitFor(
+      async () => {
+        const rows = await deliveriesOf(hook.id);
+        if (rows[0]?.status !== "failed") throw new Error("attempt 4 not logged yet");
+        return rows;
+      },
+      { timeout: 10_000 },
+    );
+    // Attempt 4 was the last: no attempt 5 is scheduled, so nothing more can be sent.
     expect(log.map((d) => [d.attempt, d.status])).toEqual([
       [4, "failed"],
       [3, "retrying"],
       [2, "retrying"],
       [1, "retrying"],
     ]);
-    await new Promise((r) => setTimeout(r, 1500));
     expect(await rx.deliveries()).toHaveLength(4);
   }, 30_000);
 
@@ -115,21 +122,22 @@ describe("webhook delivery through the queue (live, local Queues)", () => {
     const { hook, rx } = await subscribe(space, { responses: [410] });
     const first = await createReferral(space);
     await rx.waitFor(1);
-    let endpoint = await admin<{ webhooks: { id: string; active: boolean; disabled_reason: string | null }[] }>(
-      "GET",
-      `/appspaces/${space.id}/webhooks`,
-    );
-    for (let i = 0; i < 50 && endpoint.body.webhooks[0]?.active; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      endpoint = await admin("GET", `/appspaces/${space.id}/webhooks`);
-    }
+    const endpoint = await vi.waitFor(async () => {
+      const res = await admin<{ webhooks: { id: string; active: boolean; disabled_reason: string | null }[] }>(
+        "GET",
+        `/appspaces/${space.id}/webhooks`,
+      );
+      if (res.body.webhooks[0]?.active) throw new Error("endpoint not disabled yet");
+      return res;
+    });
     expect(endpoint.body.webhooks[0]).toMatchObject({
       id: hook.id,
       active: false,
       disabled_reason: expect.stringMatching(/410/),
     });
     await completeReferral(space, first.referral_code);
-    await new Promise((r) => setTimeout(r, 1500));
+    // The completion is dispatched with no attempt for the disabled endpoint: nothing more is sent.
+    expect((await dispatchedDeliveries(space.id)).map((d) => d.type)).toEqual(["referral.created"]);
     expect(await rx.deliveries()).toHaveLength(1);
   });
 
