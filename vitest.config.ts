@@ -31,11 +31,17 @@ export default defineConfig({
               cf: false,
               // The whole suite shares a few client IPs and the admin token: lift the limits it would
               // trip as a side effect. The limits themselves are tested with spies on these bindings
-              // (test/ratelimit.test.ts); CLICK_LIMITER keeps its real figure (test/links/deferred.test.ts).
+              // (test/trust/ratelimit.test.ts), and their figures against wrangler.toml
+              // (test/node/wrangler-config.test.ts).
               ratelimits: Object.fromEntries(
-                ["CRAWLER_LIMITER", "CONTINUE_LIMITER", "PUBLIC_LIMITER", "API_LIMITER", "AUTH_FAIL_LIMITER"].map(
-                  (name) => [name, { simple: { limit: 1_000_000, period: 60 } }],
-                ),
+                [
+                  "CLICK_LIMITER",
+                  "CRAWLER_LIMITER",
+                  "CONTINUE_LIMITER",
+                  "PUBLIC_LIMITER",
+                  "API_LIMITER",
+                  "AUTH_FAIL_LIMITER",
+                ].map((name) => [name, { simple: { limit: 1_000_000, period: 60 } }]),
               ),
               // Test secrets: fixed, non-production values. `.dev.vars` is not read here.
               bindings: {
