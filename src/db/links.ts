@@ -11,9 +11,6 @@ export interface LinkRow {
   status: "pending" | "completed" | "expired";
   expires_at_ms: string;
   referrer_name: string | null;
-  settings: Record<string, unknown>;
-  /** The appspace's link domains: the only hosts (besides the shared ones) its codes resolve on. */
-  domains: string[];
 }
 
 /**
@@ -28,10 +25,21 @@ export async function findLink(db: Db, code: string, p = { background: false }):
     select r.code, r.appspace_id,
            case when r.status = 'pending' and r.expires_at <= now() then 'expired' else r.status end as status,
            (extract(epoch from r.expires_at) * 1000)::bigint::text as expires_at_ms,
-           r.referrer_name, a.settings, a.domains
-    from referrals r join appspaces a on a.id = r.appspace_id
+           r.referrer_name
+    from referrals r
     where r.code = ${code}::text`);
   return rowsOf<LinkRow>(result)[0];
+}
+
+/** What the edge needs of an appspace: its link domains and its settings. */
+export async function findAppspaceEdge(
+  db: Db,
+  appspaceId: string,
+  p = { background: false },
+): Promise<{ id: string; domains: string[]; settings: Record<string, unknown> } | undefined> {
+  const result = await db.execute(sql`${origin(p.background)}
+    select a.id, a.domains, a.settings from appspaces a where a.id = ${appspaceId}::uuid`);
+  return rowsOf<{ id: string; domains: string[]; settings: Record<string, unknown> }>(result)[0];
 }
 
 /** The appspace that owns a link domain (one primary-key probe of appspace_domains). */
@@ -39,11 +47,10 @@ export async function findAppspaceByHost(
   db: Db,
   host: string,
   p = { background: false },
-): Promise<{ id: string; settings: Record<string, unknown> } | undefined> {
+): Promise<{ id: string } | undefined> {
   const result = await db.execute(sql`${origin(p.background)}
-    select a.id, a.settings from appspace_domains d join appspaces a on a.id = d.appspace_id
-    where d.domain = ${host}::text`);
-  return rowsOf<{ id: string; settings: Record<string, unknown> }>(result)[0];
+    select d.appspace_id as id from appspace_domains d where d.domain = ${host}::text`);
+  return rowsOf<{ id: string }>(result)[0];
 }
 
 /**

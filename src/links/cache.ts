@@ -3,9 +3,10 @@
  * Postgres read). An entry carries the time it was loaded from Postgres and is fresh for
  * FRESH_MS wherever it sits. Once it is older, the stale value is still answered at once and one
  * refresh per key and isolate runs in `waitUntil` (stale-while-revalidate): the response path
- * only waits for Postgres when nothing at all is cached. A settings change is therefore seen
- * within FRESH_MS plus one refresh (and KV propagation), i.e. within 60 s. Misses (unknown
- * codes) are cached in the isolate only.
+ * only waits for Postgres when nothing at all is cached. A change made through the admin API is
+ * written through (`writeThrough`/`forget`): the isolate that made it serves it at once and KV's
+ * copy is replaced; other isolates see it within FRESH_MS plus one refresh (KV propagation
+ * included, within 60 s). Misses (unknown codes) are cached in the isolate only.
  */
 export const FRESH_MS = 30_000;
 /** Past this age a stale entry is not served any more: the request waits for a fresh load. */
@@ -81,6 +82,23 @@ export async function readThrough<T>(key: string, deps: CacheDeps, load: Loader<
     if (cached) return cached.value;
     throw error;
   }
+}
+
+/**
+ * A change made here (an admin PATCH): this isolate serves `value` at once, and KV's copy is
+ * replaced, so other isolates that read KV next see it too. Isolates holding their own fresh
+ * copy keep it until it is FRESH_MS old (then one stale answer while it refreshes).
+ */
+export async function writeThrough<T>(key: string, deps: Pick<CacheDeps, "kv" | "now">, value: T): Promise<void> {
+  const entry: Entry<T> = { value, loadedAt: deps.now ?? Date.now() };
+  remember(key, entry);
+  await deps.kv.put(key, JSON.stringify(entry), { expirationTtl: KV_TTL_SECONDS });
+}
+
+/** The entry is gone from this isolate and from KV: the next read loads it afresh. */
+export async function forget(key: string, deps: Pick<CacheDeps, "kv">): Promise<void> {
+  isolate.delete(key);
+  await deps.kv.delete(key);
 }
 
 /** Test hook: forget everything cached in this isolate. */

@@ -1,8 +1,16 @@
 import { readSettings, type Settings } from "../appspaces/settings";
 import type { Db } from "../db/client";
-import { findAppspaceByHost, findLink } from "../db/links";
-import { type CacheDeps, readThrough } from "./cache";
+import { findAppspaceByHost, findAppspaceEdge, findLink } from "../db/links";
+import { type CacheDeps, forget, readThrough, writeThrough } from "./cache";
 import type { AppRouting, LinkSnapshot } from "./types";
+
+/**
+ * The edge's cached view of links and appspaces, in three kinds of entry so that each changes in
+ * one place: `link:<code>` (the referral: status, expiry, referrer name), `appspace:<id>` (its
+ * domains and settings, shared by all its codes) and `host:<domain>` (which appspace owns a link
+ * domain). An admin change rewrites `appspace:<id>` and drops the `host:` entries it affects
+ * (`publishAppspace`), so it is served at once — instead of living on in every code's snapshot.
+ */
 
 export function appRouting(settings: Settings): AppRouting {
   return {
@@ -15,9 +23,36 @@ export function appRouting(settings: Settings): AppRouting {
   };
 }
 
+/** A referral as the edge caches it (the appspace's part is cached apart). */
+interface LinkRecord {
+  code: string;
+  appspaceId: string;
+  status: LinkSnapshot["status"];
+  expiresAt: number;
+  referrerName: string | null;
+}
+
+export interface AppspaceEdge {
+  appspaceId: string;
+  /** Link domains, lower case. */
+  domains: string[];
+  settings: Settings;
+}
+
+const appspaceKey = (appspaceId: string) => `appspace:${appspaceId}`;
+const hostKey = (host: string) => `host:${host.toLowerCase()}`;
+
+/** An appspace's domains and settings, from the edge caches. */
+export function appspaceEdge(db: Db, deps: CacheDeps, appspaceId: string): Promise<AppspaceEdge | null> {
+  return readThrough<AppspaceEdge>(appspaceKey(appspaceId), deps, async ({ background }) => {
+    const row = await findAppspaceEdge(db, appspaceId, { background });
+    return row ? { appspaceId: row.id, domains: row.domains, settings: readSettings(row.settings) } : null;
+  });
+}
+
 /** The link behind /ref/:code, from the edge caches (no database round trip when warm). */
-export function linkSnapshot(db: Db, deps: CacheDeps, code: string): Promise<LinkSnapshot | null> {
-  return readThrough<LinkSnapshot>(`link:${code}`, deps, async ({ background }) => {
+export async function linkSnapshot(db: Db, deps: CacheDeps, code: string): Promise<LinkSnapshot | null> {
+  const record = await readThrough<LinkRecord>(`link:${code}`, deps, async ({ background }) => {
     const row = await findLink(db, code, { background });
     if (!row) return null;
     return {
@@ -26,10 +61,21 @@ export function linkSnapshot(db: Db, deps: CacheDeps, code: string): Promise<Lin
       status: row.status,
       expiresAt: Number(row.expires_at_ms),
       referrerName: row.referrer_name,
-      domains: row.domains,
-      app: appRouting(readSettings(row.settings)),
     };
   });
+  if (!record) return null;
+  const space = await appspaceEdge(db, deps, record.appspaceId);
+  if (!space) return null;
+  const { code: c, appspaceId, status, expiresAt, referrerName } = record;
+  return {
+    code: c,
+    appspaceId,
+    status,
+    expiresAt,
+    referrerName,
+    domains: space.domains,
+    app: appRouting(space.settings),
+  };
 }
 
 export interface HostAppspace {
@@ -38,9 +84,31 @@ export interface HostAppspace {
 }
 
 /** The appspace that owns a link domain (unknown codes' fallback, /.well-known files). */
-export function hostAppspace(db: Db, deps: CacheDeps, host: string): Promise<HostAppspace | null> {
-  return readThrough<HostAppspace>(`host:${host.toLowerCase()}`, deps, async ({ background }) => {
+export async function hostAppspace(db: Db, deps: CacheDeps, host: string): Promise<HostAppspace | null> {
+  const owner = await readThrough<{ appspaceId: string }>(hostKey(host), deps, async ({ background }) => {
     const row = await findAppspaceByHost(db, host.toLowerCase(), { background });
-    return row ? { appspaceId: row.id, settings: readSettings(row.settings) } : null;
+    return row ? { appspaceId: row.id } : null;
   });
+  if (!owner) return null;
+  const space = await appspaceEdge(db, deps, owner.appspaceId);
+  return space ? { appspaceId: space.appspaceId, settings: space.settings } : null;
+}
+
+/**
+ * After an admin create or update: the appspace's new domains and settings are served by this
+ * isolate at once and replace KV's copy; the `host:` entries of every domain it gained or lost
+ * are dropped (a lost domain must stop serving its codes, a gained one may be cached as unknown).
+ */
+export async function publishAppspace(
+  deps: Pick<CacheDeps, "kv">,
+  space: AppspaceEdge,
+  previousDomains: readonly string[] = [],
+): Promise<void> {
+  const changed = new Set(
+    [...space.domains, ...previousDomains].filter((d) => !(space.domains.includes(d) && previousDomains.includes(d))),
+  );
+  await Promise.all([
+    writeThrough(appspaceKey(space.appspaceId), deps, space),
+    ...[...changed].map((domain) => forget(hostKey(domain), deps)),
+  ]);
 }

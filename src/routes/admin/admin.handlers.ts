@@ -7,7 +7,9 @@ import { generateKey, hashKey, type KeyType, keyStart } from "../../auth/keys";
 import { loadConfig } from "../../config";
 import * as repo from "../../db/appspaces";
 import { ApiError, badRequest, notFound } from "../../lib/errors";
+import { log } from "../../lib/log";
 import { pgTimestampToIso } from "../../lib/time";
+import { publishAppspace } from "../../links/snapshot";
 import type { AppEnv } from "../../types";
 import type * as routes from "./admin.routes";
 
@@ -50,6 +52,19 @@ function refuseSharedHosts(c: Context<AppEnv>, domains: readonly string[] | unde
   }
 }
 
+/**
+ * Links and app-association files served by this isolate use the new domains and settings at
+ * once, and KV's copy is replaced (src/links/snapshot.ts). A failure here is logged, not the
+ * admin's error: the change is saved, and the edge sees it within a minute anyway.
+ */
+async function publishToEdge(c: Context<AppEnv>, row: repo.AppspaceRow, previousDomains?: readonly string[]) {
+  await publishAppspace(
+    { kv: c.env.LINKS },
+    { appspaceId: row.id, domains: row.domains, settings: readSettings(row.settings) },
+    previousDomains,
+  ).catch((error: unknown) => log.error("appspace change not published to the edge cache", { error }));
+}
+
 export const createAppspace: Handler<typeof routes.createAppspace> = async (c) => {
   const body = c.req.valid("json");
   refuseSharedHosts(c, body.domains);
@@ -62,6 +77,7 @@ export const createAppspace: Handler<typeof routes.createAppspace> = async (c) =
     identitySecret,
     keys: [pk.stored, sk.stored],
   });
+  await publishToEdge(c, row);
   return c.json({ ...view(row), publishable_key: pk.key, secret_key: sk.key, identity_secret: identitySecret }, 201);
 };
 
@@ -89,6 +105,8 @@ export const updateAppspace: Handler<typeof routes.updateAppspace> = async (c) =
       );
     }
   }
+  // The domains it had, so the edge stops serving the ones it loses.
+  const before = body.domains ? await repo.getAppspace(c.var.db, id) : undefined;
   const row = await repo.updateAppspace(c.var.db, id, {
     name: body.name,
     domains: body.domains,
@@ -96,6 +114,7 @@ export const updateAppspace: Handler<typeof routes.updateAppspace> = async (c) =
   });
   if (!row) throw notFound("Appspace not found");
   forgetAppspace(id);
+  await publishToEdge(c, row, before?.domains);
   return c.json(view(row), 200);
 };
 
