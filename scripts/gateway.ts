@@ -337,10 +337,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   });
 
-  await new Promise<void>((ok, fail) => {
-    server.once("error", fail);
-    server.listen(options.port, "127.0.0.1", () => ok());
-  });
+  try {
+    await new Promise<void>((ok, fail) => {
+      server.once("error", fail);
+      server.listen(options.port, "127.0.0.1", () => ok());
+    });
+  } catch (error) {
+    // Port taken (EADDRINUSE) or refused: release the database before the caller reports it.
+    await backend.close().catch(() => {});
+    throw error;
+  }
   log(`gateway: ${backend.name} on http://127.0.0.1:${options.port}/sql`);
   return {
     port: options.port,
@@ -372,6 +378,12 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.
     migrationsFolder: resolve("drizzle"),
     password,
     log: console.log,
+  }).catch((error: NodeJS.ErrnoException) => {
+    if (error?.code !== "EADDRINUSE") throw error;
+    console.error(
+      `gateway: port ${port} is in use; stop what holds it, or pick another: GATEWAY_PORT=${port + 1} npm run gateway`,
+    );
+    process.exit(1);
   });
   const stop = () => gateway.close().then(() => process.exit(0));
   process.on("SIGINT", stop);
