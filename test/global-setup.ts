@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { TestProject } from "vitest/node";
 import { type Gateway, randomGatewayPassword, startGateway } from "../scripts/gateway";
@@ -62,5 +63,13 @@ export default async function setup(project: TestProject) {
   return async () => {
     await receiver?.close();
     await gateway?.close();
+    // Said again at the end, where a reader of a green run looks (vitest.config.ts says it first).
+    const chromium = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+    if (!existsSync(chromium) && process.env.CI !== "true") {
+      console.warn(`[tests] browser project NOT run: no Chromium at ${chromium} (apt-get install chromium)`);
+    }
+    if (gateway?.backend === "pglite") {
+      console.warn("[tests] database: PGlite — the concurrency tests prove nothing here; CI runs them on PostgreSQL");
+    }
   };
 }
