@@ -1,12 +1,11 @@
 import type { MiddlewareHandler } from "hono";
-import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import { ConfigError } from "./config";
 import { ping } from "./db/appspaces";
 import { DOCS_ASSETS, DOCS_CSP, DOCS_HTML } from "./docs/page";
-import { ApiError, DATA_EXCEPTION_MESSAGE, isPgDataException } from "./lib/errors";
+import { errorBody, errorJson, handleError, notFoundJson, requestIdOf } from "./lib/error-response";
 import { log } from "./lib/log";
+import { documentCommonErrors } from "./lib/openapi";
 import { createRouter } from "./lib/router";
 import { bodyLimit } from "./middleware/body-limit";
 import { documentIdempotencyKey } from "./middleware/idempotency";
@@ -56,7 +55,7 @@ export function createApp() {
     "*",
     bodyLimit({
       maxSize: 64 * 1024,
-      onError: (c) => c.json({ error: "Request body is too large (limit 64 KB)" }, 413),
+      onError: (c) => errorJson(c, 413, "Request body is too large (limit 64 KB)"),
     }),
   );
 
@@ -90,7 +89,7 @@ export function createApp() {
   // (assets.run_worker_first), so they get the same headers here as in tests.
   app.get("/docs/:file", async (c) => {
     const file = c.req.param("file");
-    if (!DOCS_ASSETS.some((name) => name === file)) return c.json({ error: `Not found: GET ${c.req.path}` }, 404);
+    if (!DOCS_ASSETS.some((name) => name === file)) return notFoundJson(c);
     const asset = await c.env.ASSETS.fetch(c.req.raw);
     // A fetched response's headers are immutable; the middleware above still has to set its own.
     return new Response(asset.body, asset);
@@ -104,7 +103,7 @@ export function createApp() {
       return c.json({ status: "ok" }, 200);
     } catch (error) {
       log.error("health check failed", { requestId: c.var.requestId, error });
-      return c.json({ status: "unavailable", error: "database unreachable" }, 503);
+      return c.json({ status: "unavailable", ...errorBody(503, "database unreachable", requestIdOf(c)) }, 503);
     }
   });
 
@@ -118,35 +117,10 @@ export function createApp() {
   app.route("/api/deferred", deferredRouter);
   allowMethods = methodNotAllowed(app);
   documentIdempotencyKey(app);
+  documentCommonErrors(app);
 
-  app.notFound((c) => c.json({ error: `Not found: ${c.req.method} ${c.req.path}` }, 404));
-
-  app.onError((error, c) => {
-    if (error instanceof ApiError) {
-      return c.json({ error: error.message, ...error.extra }, error.status);
-    }
-    if (error instanceof HTTPException) {
-      // The JSON validator's 415 says only "Unsupported Media Type": say what to send.
-      const message =
-        error.status === 415
-          ? "Request body must be JSON: send Content-Type: application/json"
-          : error.message || "Bad request";
-      return c.json({ error: message }, error.status);
-    }
-    const requestId = c.get("requestId");
-    // Never request headers or bodies (they carry keys and tokens), never the concrete path (user
-    // ids and codes): the route pattern. `describeError` keeps SQL parameters out.
-    const where = { requestId, method: c.req.method, route: c.req.routePath };
-    if (isPgDataException(error)) {
-      log.warn("value rejected by the database", { ...where, error });
-      return c.json({ error: DATA_EXCEPTION_MESSAGE }, 400);
-    }
-    log.error("unhandled error", { ...where, error });
-    if (error instanceof ConfigError) {
-      return c.json({ error: error.message, request_id: requestId }, 500);
-    }
-    return c.json({ error: "Internal server error", request_id: requestId }, 500);
-  });
+  app.notFound(notFoundJson);
+  app.onError(handleError);
 
   return app;
 }

@@ -6,6 +6,7 @@ import { log } from "./lib/log";
 import { infrastructureBackoff } from "./lib/queue";
 import { consumeClicks, consumeDeadClicks } from "./links/click-consumer";
 import type { ClickMessage } from "./links/clicks";
+import type { Bindings } from "./types";
 import { deliverWebhook, recordWebhookDeadLetters } from "./webhooks/deliver";
 import type { WebhookMessage } from "./webhooks/outbox";
 import { sweepOutbox } from "./webhooks/outbox";
@@ -15,10 +16,10 @@ import { sweepOutbox } from "./webhooks/outbox";
  * (`<queue>-dlq`). Every queue has a dead-letter queue, and every dead-letter consumer records
  * what it got (the `dead_letters` table).
  */
-export async function handleQueue(batch: MessageBatch<unknown>, env: CloudflareBindings): Promise<void> {
+export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
   const config = loadConfig(env);
   const db = getDb(config);
-  const webhooks = env.WEBHOOKS as Queue<WebhookMessage>;
+  const webhooks = env.WEBHOOKS;
   const kind = queueKind(batch.queue);
   switch (kind) {
     case "clicks-dlq":
@@ -64,10 +65,10 @@ export function queueKind(name: string): QueueKind | null {
 }
 
 /** Cron: dispatch what the immediate path missed, re-send overdue attempts, apply the retention. */
-export async function handleScheduled(env: CloudflareBindings): Promise<void> {
+export async function handleScheduled(env: Bindings): Promise<void> {
   const config = loadConfig(env);
   const db = getDb(config);
-  const swept = await sweepOutbox(db, env.WEBHOOKS as Queue<WebhookMessage>);
+  const swept = await sweepOutbox(db, env.WEBHOOKS);
   const pruned = {
     webhookDeliveries: await pruneDeliveries(db, config.webhookLogRetentionDays),
     ...(await pruneExpired(db, config.retention)),

@@ -1,6 +1,7 @@
 import { createApp } from "./app";
 import { handleQueue, handleScheduled } from "./background";
 import { describeError, log } from "./lib/log";
+import type { Bindings } from "./types";
 
 const app = createApp();
 
@@ -26,4 +27,4 @@ export default {
   fetch: app.fetch,
   queue: (batch, env) => sanitized(`queue ${batch.queue}`, () => handleQueue(batch, env)),
   scheduled: (_controller, env, ctx) => ctx.waitUntil(sanitized("cron", () => handleScheduled(env))),
-} satisfies ExportedHandler<CloudflareBindings>;
+} satisfies ExportedHandler<Bindings>;

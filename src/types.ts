@@ -2,6 +2,17 @@ import type { Settings } from "./appspaces/settings";
 import type { KeyType } from "./auth/keys";
 import type { Config } from "./config";
 import type { Db } from "./db/client";
+import type { ClickMessage } from "./links/clicks";
+import type { WebhookMessage } from "./webhooks/outbox";
+
+/**
+ * The Worker's bindings, typed once: the generated `CloudflareBindings` (wrangler types) knows
+ * the queues only as `Queue<unknown>`; here they carry the messages this Worker sends on them.
+ */
+export interface Bindings extends Omit<CloudflareBindings, "WEBHOOKS" | "CLICKS"> {
+  WEBHOOKS: Queue<WebhookMessage>;
+  CLICKS: Queue<ClickMessage>;
+}
 
 /** What an authenticated API request knows about its caller. */
 export interface ApiCaller {
@@ -11,7 +22,7 @@ export interface ApiCaller {
 }
 
 export interface AppEnv {
-  Bindings: CloudflareBindings;
+  Bindings: Bindings;
   Variables: {
     requestId: string;
     config: Config;

@@ -33,7 +33,11 @@ export interface NewKey {
 /** A domain another appspace holds: 409 naming it (appspace_domains' primary key said no). */
 export class DomainTaken extends ApiError {
   constructor(readonly domain: string) {
-    super(409, `Domain ${domain} is already used by another appspace`, { field: "domains", domain });
+    super(409, `Domain ${domain} is already used by another appspace`, {
+      code: "domain_taken",
+      field: "domains",
+      domain,
+    });
   }
 }
 

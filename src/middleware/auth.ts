@@ -41,14 +41,14 @@ async function failAuth(c: Context<AppEnv>, error: ApiError): Promise<Response> 
   if (!(await withinLimit(c.env, POLICIES.authFailures, client))) {
     if (blockedClients.size >= MAX_BLOCKED) blockedClients.clear();
     blockedClients.set(client, Date.now() + POLICIES.authFailures.periodSeconds * 1000);
-    return rateLimitedJson(POLICIES.authFailures);
+    return rateLimitedJson(c, POLICIES.authFailures);
   }
   throw error;
 }
 
 /** The authenticated caller's budget (per API key; the admin token is one key): a 429 or null. */
 async function overApiBudget(c: Context<AppEnv>, key: string): Promise<Response | null> {
-  return (await withinLimit(c.env, POLICIES.api, key)) ? null : rateLimitedJson(POLICIES.api);
+  return (await withinLimit(c.env, POLICIES.api, key)) ? null : rateLimitedJson(c, POLICIES.api);
 }
 
 /** Admin API: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time. */
@@ -78,7 +78,7 @@ export function apiKeyAuth() {
     const keyHash = await hashKey(key);
     let caller = getCachedCaller(keyHash);
     if (!caller) {
-      if (isBlocked(clientKey(c.req.header("cf-connecting-ip")))) return rateLimitedJson(POLICIES.authFailures);
+      if (isBlocked(clientKey(c.req.header("cf-connecting-ip")))) return rateLimitedJson(c, POLICIES.authFailures);
       const row = await findActiveKey(c.var.db, keyHash);
       if (!row || !timingSafeEqualStrings(row.keyHash, keyHash)) return failAuth(c, unauthorized("Invalid API key"));
       caller = {

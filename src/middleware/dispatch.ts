@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { log } from "../lib/log";
 import type { AppEnv } from "../types";
-import { dispatchOutbox, type WebhookMessage } from "../webhooks/outbox";
+import { dispatchOutbox } from "../webhooks/outbox";
 
 /**
  * After a successful write, move the appspace's fresh outbox events onto the webhook queue —
@@ -16,7 +16,7 @@ export function dispatchEventsAfterWrite(options: { includeGet?: boolean } = {})
     const appspaceId = c.get("caller")?.appspace.id;
     if (!appspaceId) return;
     c.executionCtx.waitUntil(
-      dispatchOutbox(c.var.db, c.env.WEBHOOKS as Queue<WebhookMessage>, { appspaceId }).catch((error: unknown) =>
+      dispatchOutbox(c.var.db, c.env.WEBHOOKS, { appspaceId }).catch((error: unknown) =>
         log.error("outbox dispatch failed", { requestId: c.var.requestId, error }),
       ),
     );

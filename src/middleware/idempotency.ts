@@ -117,7 +117,9 @@ export function idempotency(scopeOf: (c: Context<AppEnv>) => string | Promise<st
           field: IDEMPOTENCY_HEADER,
         });
       case "in_progress":
-        throw conflict(`A request with this ${IDEMPOTENCY_HEADER} is in progress`);
+        throw conflict(`A request with this ${IDEMPOTENCY_HEADER} is in progress`, {
+          code: "idempotency_key_in_progress",
+        });
       case "replay": {
         const body = await unseal(c.var.config.ipHashSecret, SEAL_PURPOSE, sealContext(scope, key), decision.body);
         // Sealed under another IP_HASH_SECRET (it was rotated since): the answer is gone, and

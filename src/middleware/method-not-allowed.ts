@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
+import { errorJson } from "../lib/error-response";
 import type { AppEnv } from "../types";
 
 interface PathMethods {
@@ -37,6 +38,6 @@ export function methodNotAllowed(app: OpenAPIHono<AppEnv>): MiddlewareHandler<Ap
     const allowed = new Set(candidates.flatMap((p) => [...p.methods]));
     if (allowed.size === 0 || allowed.has(c.req.method) || c.req.method === "OPTIONS") return next();
     const allow = [...allowed].sort().join(", ");
-    return c.json({ error: `Method ${c.req.method} not allowed on ${c.req.path}: use ${allow}` }, 405, { allow });
+    return errorJson(c, 405, `Method ${c.req.method} not allowed on ${c.req.path}: use ${allow}`, {}, { allow });
   };
 }

@@ -7,7 +7,7 @@ import type { AppEnv } from "../types";
 export function ipRateLimit(policy: RateLimitPolicy) {
   return createMiddleware<AppEnv>(async function ipRateLimit(c, next) {
     if (!(await withinLimit(c.env, policy, clientKey(c.req.header("cf-connecting-ip"))))) {
-      return rateLimitedJson(policy);
+      return rateLimitedJson(c, policy);
     }
     await next();
   });

@@ -1,4 +1,7 @@
+import type { Context } from "hono";
 import ipaddr from "ipaddr.js";
+import { errorJson } from "../lib/error-response";
+import type { AppEnv } from "../types";
 import type { RateLimitBindingName, RateLimitPolicy } from "./policies";
 
 export type RateLimitBindings = Record<RateLimitBindingName, RateLimit>;
@@ -54,11 +57,8 @@ export function rateLimitMessage(policy: RateLimitPolicy): string {
 }
 
 /** A JSON 429 in the one error shape. */
-export function rateLimitedJson(policy: RateLimitPolicy): Response {
-  return new Response(JSON.stringify({ error: rateLimitMessage(policy) }), {
-    status: 429,
-    headers: { "content-type": "application/json", ...rateLimitHeaders(policy) },
-  });
+export function rateLimitedJson(c: Context<AppEnv>, policy: RateLimitPolicy): Response {
+  return errorJson(c, 429, rateLimitMessage(policy), {}, rateLimitHeaders(policy));
 }
 
 /** A plain-text 429 for the link domain (people and crawlers, not API clients). */

@@ -180,19 +180,19 @@ describe("ids", () => {
   it("GET an unknown appspace → 404", async () => {
     const res = await admin("GET", `/appspaces/${crypto.randomUUID()}`);
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ error: "Appspace not found" });
+    expect(res.body).toMatchObject({ error: "Appspace not found" });
   });
 
   it("PATCH an unknown appspace → 404", async () => {
     const res = await admin("PATCH", `/appspaces/${crypto.randomUUID()}`, { name: uniqueName() });
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ error: "Appspace not found" });
+    expect(res.body).toMatchObject({ error: "Appspace not found" });
   });
 
   it("PATCH an unknown appspace with settings → 404", async () => {
     const res = await admin("PATCH", `/appspaces/${crypto.randomUUID()}`, { settings: { expiration_days: 5 } });
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ error: "Appspace not found" });
+    expect(res.body).toMatchObject({ error: "Appspace not found" });
   });
 });
 

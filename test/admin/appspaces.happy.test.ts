@@ -341,7 +341,7 @@ describe("settings and domains take effect on the referral API at once", () => {
     expect(off.status).toBe(200);
     const blocked = await call("POST", "/v1/api/referral/create", { key: space.pk, body: { user_id: uniqueUser() } });
     expect(blocked.status).toBe(403);
-    expect(blocked.body).toEqual({ error: "Referrals are not enabled for this Appspace" });
+    expect(blocked.body).toMatchObject({ error: "Referrals are not enabled for this Appspace" });
 
     await admin("PATCH", `/appspaces/${space.id}`, { settings: { referrals_enabled: true } });
     const again = await call("POST", "/v1/api/referral/create", { key: space.pk, body: { user_id: uniqueUser() } });
@@ -352,7 +352,7 @@ describe("settings and domains take effect on the referral API at once", () => {
     const space = await createAppspace({ settings: { referrals_enabled: false } });
     const res = await call("POST", "/v1/api/referral/create", { key: space.sk, body: { user_id: uniqueUser() } });
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({ error: "Referrals are not enabled for this Appspace" });
+    expect(res.body).toMatchObject({ error: "Referrals are not enabled for this Appspace" });
   });
 
   it("expiration_days sets how long new referrals last, and a change applies to the next one", async () => {
@@ -385,7 +385,7 @@ describe("settings and domains take effect on the referral API at once", () => {
     await admin("PATCH", `/appspaces/${space.id}`, { settings: { max_referrals_per_user: 1 } });
     const capped = await call("POST", "/v1/api/referral/create", { key: space.pk, body: { user_id: referrer } });
     expect(capped.status).toBe(400);
-    expect(capped.body).toEqual({ error: "Maximum referrals per user reached" });
+    expect(capped.body).toMatchObject({ error: "Maximum referrals per user reached" });
 
     await admin("PATCH", `/appspaces/${space.id}`, { settings: { max_referrals_per_user: null } });
     const unlimited = await call("POST", "/v1/api/referral/create", { key: space.pk, body: { user_id: referrer } });

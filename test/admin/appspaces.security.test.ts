@@ -28,7 +28,9 @@ function expectUnauthorized(res: { status: number; body: unknown; headers: Heade
   expect(res.status).toBe(401);
   expect(res.headers.get("content-type")).toMatch(/application\/json/);
   const body = res.body as ErrorBody;
-  expect(Object.keys(body)).toEqual(["error"]);
+  // The one error shape, and nothing else (no hint of which part of a credential was wrong).
+  expect(Object.keys(body).sort()).toEqual(["code", "error", "request_id"]);
+  expect(body).toMatchObject({ code: "unauthorized", request_id: res.headers.get("x-request-id") });
   expect(typeof body.error).toBe("string");
   expect(body.error.length).toBeGreaterThan(0);
 }

@@ -143,7 +143,7 @@ describe("keys: happy paths", () => {
     expect((await revoke(body.id)).status).toBe(200);
     const res = await createWith(body.key);
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: "Invalid API key" });
+    expect(res.body).toMatchObject({ error: "Invalid API key" });
   });
 
   it("revoking an appspace's original secret key locks it out everywhere at once", async () => {
@@ -202,7 +202,7 @@ describe("keys: errors", () => {
     const id = crypto.randomUUID();
     const res = await newKey(id, "secret");
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ error: "Appspace not found" });
+    expect(res.body).toMatchObject({ error: "Appspace not found" });
     const rows = await sql("select id from api_keys where appspace_id = $1", [id]);
     expect(rows).toHaveLength(0);
   });
@@ -210,20 +210,20 @@ describe("keys: errors", () => {
   it("GET keys for an unknown appspace → 404", async () => {
     const res = await listKeys(crypto.randomUUID());
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ error: "Appspace not found" });
+    expect(res.body).toMatchObject({ error: "Appspace not found" });
   });
 
   it("DELETE an unknown key → 404", async () => {
     const res = await revoke(crypto.randomUUID());
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ error: "API key not found" });
+    expect(res.body).toMatchObject({ error: "API key not found" });
   });
 
   it("DELETE with an appspace id (not a key id) → 404 and the appspace's keys stay active", async () => {
     const space = await createAppspace();
     const res = await revoke(space.id);
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ error: "API key not found" });
+    expect(res.body).toMatchObject({ error: "API key not found" });
     expect((await createWith(space.pk)).status).toBe(200);
   });
 

@@ -224,13 +224,13 @@ describe("a domain belongs to one appspace", () => {
       domain: shared,
     };
     const created = await call("POST", "/appspaces", { name: uniqueUser("t"), domains: [uniqueDomain("own"), shared] });
-    expect([created.status, created.body]).toEqual([409, expected]);
+    expect([created.status, created.body]).toMatchObject([409, expected]);
     const space = await call("POST", "/appspaces", { name: uniqueUser("t"), domains: [] });
     expect(space.status).toBe(201);
     const patched = await call("PATCH", `/appspaces/${(space.body as { id: string }).id}`, {
       domains: [shared.toUpperCase()],
     });
-    expect([patched.status, patched.body]).toEqual([409, expected]);
+    expect([patched.status, patched.body]).toMatchObject([409, expected]);
     const [row] = await sql<{ n: string }>("select count(*)::text as n from appspace_domains where domain = $1", [
       shared,
     ]);
@@ -241,16 +241,16 @@ describe("a domain belongs to one appspace", () => {
     const domain = uniqueDomain("links");
     expect((await create([domain])).status).toBe(201);
     const again = await create([domain]);
-    expect([again.status, again.body]).toEqual([409, taken(domain)]);
+    expect([again.status, again.body]).toMatchObject([409, taken(domain)]);
     const shouted = await create([domain.replace(/^links/, "Links").toUpperCase()]);
-    expect([shouted.status, shouted.body]).toEqual([409, taken(domain)]);
+    expect([shouted.status, shouted.body]).toMatchObject([409, taken(domain)]);
   });
 
   it("held in mixed case, the domain still blocks its lower-case spelling", async () => {
     const domain = uniqueDomain("mixed");
     expect((await create([domain.toUpperCase()])).status).toBe(201);
     const res = await create([domain]);
-    expect([res.status, res.body]).toEqual([409, taken(domain)]);
+    expect([res.status, res.body]).toMatchObject([409, taken(domain)]);
   });
 
   it("a refused create stores nothing: the free domains in it stay free", async () => {
@@ -259,7 +259,7 @@ describe("a domain belongs to one appspace", () => {
     await createAppspace({ domains: [held] });
     const name = uniqueUser("refused");
     const res = await admin("POST", "/appspaces", { name, domains: [free, held] });
-    expect([res.status, res.body]).toEqual([409, taken(held)]);
+    expect([res.status, res.body]).toMatchObject([409, taken(held)]);
     expect(await sql("select id from appspaces where name = $1", [name])).toEqual([]);
     expect((await create([free])).status).toBe(201);
   });
@@ -273,7 +273,7 @@ describe("a domain belongs to one appspace", () => {
       name: "renamed",
       domains: [fresh, a.host.toUpperCase()],
     });
-    expect([res.status, res.body]).toEqual([409, taken(a.host)]);
+    expect([res.status, res.body]).toMatchObject([409, taken(a.host)]);
     expect((await admin("GET", `/appspaces/${b.space.id}`)).body).toEqual(before.body);
     // B keeps its own domain; the fresh one was not taken either.
     const own = await visit(`https://${b.host}/ref/${b.code}`, { ua: UA.desktop });
@@ -315,7 +315,7 @@ describe("a domain belongs to one appspace", () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => create([domain])));
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([201, ...Array<number>(19).fill(409)]);
-    for (const r of results.filter((x) => x.status === 409)) expect(r.body).toEqual(taken(domain));
+    for (const r of results.filter((x) => x.status === 409)) expect(r.body).toMatchObject(taken(domain));
     const owners = await sql<{ appspace_id: string }>("select appspace_id from appspace_domains where domain = $1", [
       domain,
     ]);

@@ -61,7 +61,7 @@ describe("create errors", () => {
     }
     const res = await post(space, "create", { user_id: user }, space.pk);
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: "Maximum referrals per user reached" });
+    expect(res.body).toMatchObject({ error: "Maximum referrals per user reached" });
   });
 
   it("the cap counts the pending code, but dedupe still returns it", async () => {
@@ -84,7 +84,7 @@ describe("create errors", () => {
     const space = await createAppspace({ settings: { referrals_enabled: false } });
     const res = await post(space, "create", { user_id: "u1" }, space.pk);
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({ error: "Referrals are not enabled for this Appspace" });
+    expect(res.body).toMatchObject({ error: "Referrals are not enabled for this Appspace" });
   });
 });
 
@@ -93,7 +93,7 @@ describe("lookup errors", () => {
     const space = await createAppspace();
     const res = await call("GET", "/v1/api/referral/ZZZZZZZZZZ", { key: space.pk });
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ error: "Referral not found" });
+    expect(res.body).toMatchObject({ error: "Referral not found" });
   });
 });
 
@@ -118,26 +118,26 @@ describe("milestone errors", () => {
     const space = await createAppspace({ settings: { milestones: ["installed", "signed_up"] } });
 
     const unknown = await post(space, "milestone", { referral_code: "ZZZZZZZZZZ", milestone: "installed" });
-    expect([unknown.status, unknown.body]).toEqual([404, message]);
+    expect([unknown.status, unknown.body]).toMatchObject([404, message]);
 
     const invalid = await createReferral(space);
     const bad = await post(space, "milestone", { referral_code: invalid.referral_code, milestone: "bought_a_boat" });
-    expect([bad.status, bad.body]).toEqual([404, message]);
+    expect([bad.status, bad.body]).toMatchObject([404, message]);
 
     const backwards = await createReferral(space);
     await post(space, "milestone", { referral_code: backwards.referral_code, milestone: "signed_up" });
     const back = await post(space, "milestone", { referral_code: backwards.referral_code, milestone: "installed" });
-    expect([back.status, back.body]).toEqual([404, message]);
+    expect([back.status, back.body]).toMatchObject([404, message]);
 
     const expired = await createReferral(space);
     await age(expired.referral_code, 31);
     const late = await post(space, "milestone", { referral_code: expired.referral_code, milestone: "installed" });
-    expect([late.status, late.body]).toEqual([404, message]);
+    expect([late.status, late.body]).toMatchObject([404, message]);
 
     const done = await createReferral(space);
     await complete(space, { referral_code: done.referral_code, referred_user_id: uniqueUser() });
     const after = await post(space, "milestone", { referral_code: done.referral_code, milestone: "installed" });
-    expect([after.status, after.body]).toEqual([404, message]);
+    expect([after.status, after.body]).toMatchObject([404, message]);
   });
 });
 
@@ -161,7 +161,7 @@ describe("complete errors", () => {
     const space = await createAppspace();
     const res = await complete(space, { referral_code: "ZZZZZZZZZZ", referred_user_id: "u2" });
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ error: "Referral not found" });
+    expect(res.body).toMatchObject({ error: "Referral not found" });
   });
 
   it("404 Referral not found or already completed (completed, or expired)", async () => {
@@ -172,13 +172,13 @@ describe("complete errors", () => {
     );
     const again = await complete(space, { referral_code: ref.referral_code, referred_user_id: uniqueUser() });
     expect(again.status).toBe(404);
-    expect(again.body).toEqual({ error: "Referral not found or already completed" });
+    expect(again.body).toMatchObject({ error: "Referral not found or already completed" });
 
     const old = await createReferral(space);
     await age(old.referral_code, 31);
     const late = await complete(space, { referral_code: old.referral_code, referred_user_id: uniqueUser() });
     expect(late.status).toBe(404);
-    expect(late.body).toEqual({ error: "Referral not found or already completed" });
+    expect(late.body).toMatchObject({ error: "Referral not found or already completed" });
   });
 
   describe("409 Referral flagged for abuse", () => {
@@ -188,7 +188,7 @@ describe("complete errors", () => {
       const space = await createAppspace();
       const ref = await createReferral(space, { user_id: "jane" });
       const res = await complete(space, { referral_code: ref.referral_code, referred_user_id: "jane" });
-      expect([res.status, res.body]).toEqual([409, flagged("self_referral")]);
+      expect([res.status, res.body]).toMatchObject([409, flagged("self_referral")]);
     });
 
     it("already_referred", async () => {
@@ -197,7 +197,7 @@ describe("complete errors", () => {
       const b = await createReferral(space);
       await complete(space, { referral_code: a.referral_code, referred_user_id: "john" });
       const res = await complete(space, { referral_code: b.referral_code, referred_user_id: "john" });
-      expect([res.status, res.body]).toEqual([409, flagged("already_referred")]);
+      expect([res.status, res.body]).toMatchObject([409, flagged("already_referred")]);
     });
 
     it("reverse_referral", async () => {
@@ -207,7 +207,7 @@ describe("complete errors", () => {
       // jane has been referred by nobody; john now tries to refer jane back.
       const johnRefersJane = await createReferral(space, { user_id: "john" });
       const res = await complete(space, { referral_code: johnRefersJane.referral_code, referred_user_id: "jane" });
-      expect([res.status, res.body]).toEqual([409, flagged("reverse_referral")]);
+      expect([res.status, res.body]).toMatchObject([409, flagged("reverse_referral")]);
     });
 
     it("same_ip (explicit ip, from a backend's secret key)", async () => {
@@ -218,7 +218,7 @@ describe("complete errors", () => {
         referred_user_id: uniqueUser(),
         ip: "203.0.113.42",
       });
-      expect([res.status, res.body]).toEqual([409, flagged("same_ip")]);
+      expect([res.status, res.body]).toMatchObject([409, flagged("same_ip")]);
     });
 
     it("same_ip (falls back to CF-Connecting-IP)", async () => {
@@ -233,7 +233,7 @@ describe("complete errors", () => {
         body: { referral_code: created.body.referral_code, referred_user_id: uniqueUser() },
         headers: { "cf-connecting-ip": "198.51.100.23" },
       });
-      expect([res.status, res.body]).toEqual([409, flagged("same_ip")]);
+      expect([res.status, res.body]).toMatchObject([409, flagged("same_ip")]);
     });
 
     it("same_device (from a backend's secret key)", async () => {
@@ -244,7 +244,7 @@ describe("complete errors", () => {
         referred_user_id: uniqueUser(),
         device_id: "device_abc123",
       });
-      expect([res.status, res.body]).toEqual([409, flagged("same_device")]);
+      expect([res.status, res.body]).toMatchObject([409, flagged("same_device")]);
     });
 
     it("a flagged referral stays pending and can still complete legitimately", async () => {
@@ -284,13 +284,13 @@ describe.each([
     const space = await createAppspace();
     const message = { error: "Referral not found or not completed" };
     const unknown = await post(space, path, { referral_code: "ZZZZZZZZZZ" });
-    expect([unknown.status, unknown.body]).toEqual([404, message]);
+    expect([unknown.status, unknown.body]).toMatchObject([404, message]);
     const pending = await createReferral(space);
     const early = await post(space, path, { referral_code: pending.referral_code });
-    expect([early.status, early.body]).toEqual([404, message]);
+    expect([early.status, early.body]).toMatchObject([404, message]);
     await age(pending.referral_code, 40);
     const expired = await post(space, path, { referral_code: pending.referral_code });
-    expect([expired.status, expired.body]).toEqual([404, message]);
+    expect([expired.status, expired.body]).toMatchObject([404, message]);
   });
 
   it("409 Reward already claimed", async () => {
@@ -300,7 +300,7 @@ describe.each([
     expect((await post(space, path, { referral_code: ref.referral_code })).status).toBe(200);
     const again = await post(space, path, { referral_code: ref.referral_code });
     expect(again.status).toBe(409);
-    expect(again.body).toEqual({ error: "Reward already claimed" });
+    expect(again.body).toMatchObject({ error: "Reward already claimed" });
   });
 });
 
@@ -337,7 +337,7 @@ describe("request bodies", () => {
     const wrongType = await post(space, "create", { user_id: 42 }, space.pk);
     expect(wrongType.body.error).toMatch(/^user_id: .*expected string/);
     const notObject = await post(space, "create", "[]", space.pk);
-    expect(notObject.body).toEqual({ error: "request body must be a JSON object" });
+    expect(notObject.body).toMatchObject({ error: "request body must be a JSON object" });
     const wrongMedia = await call("POST", "/v1/api/referral/create", {
       key: space.pk,
       body: "user_id=1",

@@ -31,7 +31,7 @@ describe("authentication", () => {
       body: bodyFor(method, body),
     });
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: "Invalid API key" });
+    expect(res.body).toMatchObject({ error: "Invalid API key" });
   });
 
   it("rejects malformed keys and the admin token as an API key", async () => {

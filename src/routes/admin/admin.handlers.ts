@@ -46,6 +46,7 @@ function refuseSharedHosts(c: Context<AppEnv>, domains: readonly string[] | unde
   const domain = domains?.find((d) => shared.has(d));
   if (domain) {
     throw new ApiError(409, `Domain ${domain} is a shared link host of this deployment (SHARED_LINK_HOSTS)`, {
+      code: "domain_taken",
       field: "domains",
       domain,
     });

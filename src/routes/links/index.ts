@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import { loadConfig } from "../../config";
 import { getDb } from "../../db/client";
 import { type DeferredRecord, headerLanguage, saveDeferred } from "../../deferred/records";
+import { errorJson } from "../../lib/error-response";
 import { log } from "../../lib/log";
 import type { CacheDeps } from "../../links/cache";
 import { type ClickMessage, queueClick, refererHost, utmParams } from "../../links/clicks";
@@ -128,7 +129,7 @@ function recordClick(
         refererHost: refererHost(c.req.header("referer")),
         ...(deferredFor && token ? { deferred: await deferredRecord(c, link, token, deferredFor, null) } : {}),
       };
-      await queueClick(c.env.CLICKS as Queue<ClickMessage>, message);
+      await queueClick(c.env.CLICKS, message);
     })().catch((error: unknown) => log.error("click not recorded", { error })),
   );
 }
@@ -289,7 +290,7 @@ linksRouter.get("/ref/:code/continue", async (c) => {
 /** Universal links: iOS opens the installed app for /ref/* on this domain. */
 // The association files cost a database read on a cache miss: anonymous, so limited per IP.
 linksRouter.use("/.well-known/*", async (c, next) => {
-  if (await limited(c, POLICIES.public)) return rateLimitedJson(POLICIES.public);
+  if (await limited(c, POLICIES.public)) return rateLimitedJson(c, POLICIES.public);
   await next();
 });
 
@@ -297,7 +298,7 @@ linksRouter.get("/.well-known/apple-app-site-association", async (c) => {
   const space = await hostAppspace(getDb(loadConfig(c.env)), cacheDeps(c), new URL(c.req.url).hostname);
   const teamId = space?.settings.apple_team_id;
   const bundles = space?.settings.ios_bundle_ids ?? [];
-  if (!teamId || bundles.length === 0) return c.json({ error: "No iOS app is configured for this domain" }, 404);
+  if (!teamId || bundles.length === 0) return errorJson(c, 404, "No iOS app is configured for this domain");
   const appIDs = bundles.map((bundle) => `${teamId}.${bundle}`);
   return c.json(
     {
@@ -316,7 +317,7 @@ linksRouter.get("/.well-known/assetlinks.json", async (c) => {
   const space = await hostAppspace(getDb(loadConfig(c.env)), cacheDeps(c), new URL(c.req.url).hostname);
   const pkg = space?.settings.android_package;
   const fingerprints = space?.settings.android_sha256_cert_fingerprints ?? [];
-  if (!pkg || fingerprints.length === 0) return c.json({ error: "No Android app is configured for this domain" }, 404);
+  if (!pkg || fingerprints.length === 0) return errorJson(c, 404, "No Android app is configured for this domain");
   return c.json(
     [
       {

@@ -6,7 +6,7 @@ import { badRequest, notFound } from "../../lib/errors";
 import { pgTimestampToIso } from "../../lib/time";
 import type { AppEnv } from "../../types";
 import { ALL_EVENTS } from "../../webhooks/events";
-import { sendAttempts, type WebhookMessage } from "../../webhooks/outbox";
+import { sendAttempts } from "../../webhooks/outbox";
 import { generateSigningSecret } from "../../webhooks/signing";
 import { webhookUrlProblem } from "../../webhooks/url-policy";
 import type * as routes from "./webhooks.routes";
@@ -36,7 +36,7 @@ function checkUrl(c: Context<AppEnv>, url: string): string {
 /** Writes attempt 1 as pending in the delivery log, then sends its message (the sweep covers a lost send). */
 async function enqueue(c: Context<AppEnv>, p: { series: string; eventId: string; endpointId: string }) {
   const attempt = await repo.schedulePendingAttempt(c.var.db, p);
-  await sendAttempts(c.env.WEBHOOKS as Queue<WebhookMessage>, [attempt]);
+  await sendAttempts(c.env.WEBHOOKS, [attempt]);
 }
 
 export const createEndpoint: Handler<typeof routes.createEndpoint> = async (c) => {
