@@ -47,13 +47,18 @@ type ClickMessages = readonly Message<ClickMessage>[];
 // redelivery of such a message is still deduplicated.
 const rowOf = (m: Message<ClickMessage>) => clickRow(m.body, uuidFrom(m.id));
 
-/** A UUID-shaped id derived from any string (the queue's message id), deterministically. */
+/**
+ * A UUID-shaped id derived from the queue's message id, deterministically (Cloudflare's ids are 32
+ * hex digits, used as they are; any other string is hashed down to 32 hex digits with FNV-1a,
+ * enough to tell one in-flight legacy message from another).
+ */
 function uuidFrom(text: string): string {
-  const hex = [...text]
-    .map((ch) => ch.charCodeAt(0).toString(16).padStart(2, "0"))
-    .join("")
-    .padEnd(32, "0");
-  const h = hex.slice(-32);
+  let h = /^[0-9a-f]{32}$/i.test(text) ? text.toLowerCase() : "";
+  for (let round = 0; h.length < 32; round++) {
+    let x = 0x811c9dc5 ^ round;
+    for (let i = 0; i < text.length; i++) x = Math.imul(x ^ text.charCodeAt(i), 0x01000193);
+    h += (x >>> 0).toString(16).padStart(8, "0");
+  }
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 

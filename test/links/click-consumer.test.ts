@@ -187,3 +187,18 @@ describe("clicks dead-letter queue", () => {
     ).rejects.toThrow();
   });
 });
+
+describe("clicks queued before they carried an id", () => {
+  it("get a stable id from their queue message: a redelivery is stored once", async () => {
+    const space = await createAppspace();
+    const c = code();
+    const { id: _omit, ...legacy } = click(space.id, c);
+    const first = message(legacy as ClickMessage);
+    await worker.queue(batch("edgeref-clicks", [first]), up);
+    const again = { ...message(legacy as ClickMessage, 2), id: first.id };
+    await worker.queue(batch("edgeref-clicks", [again]), up);
+    expect(first.ack).toHaveBeenCalled();
+    expect(again.ack).toHaveBeenCalled();
+    expect(await counts(c)).toEqual({ clicks: 1, events: 1 });
+  });
+});
