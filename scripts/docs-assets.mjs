@@ -13,14 +13,8 @@ const root = resolve(import.meta.dirname, "..");
 const source = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
 const target = join(root, "public", "docs");
 // The bundle's licence notice points at its LICENSE.txt; Apache-2.0 asks for NOTICE alongside.
-const FILES = [
-  "swagger-ui-bundle.js",
-  "swagger-ui-bundle.js.LICENSE.txt",
-  "swagger-ui.css",
-  "favicon-32x32.png",
-  "LICENSE",
-  "NOTICE",
-];
+// The list is the Worker's own (src/docs/assets.json): what is copied is what /docs/* serves.
+const FILES = JSON.parse(readFileSync(join(root, "src", "docs", "assets.json"), "utf8"));
 
 rmSync(target, { recursive: true, force: true });
 mkdirSync(target, { recursive: true });

@@ -5,19 +5,14 @@
  * only code from this origin, and it works offline.
  */
 import { DOCUMENT_BASE, hashSource, serializePolicy } from "../lib/csp";
+import assets from "./assets.json";
 
 /**
  * What /docs/* serves from the assets: the page's files and their licence texts (the bundle's
- * banner points at its LICENSE.txt). The same list as FILES in scripts/docs-assets.mjs.
+ * banner points at its LICENSE.txt). One list, read by scripts/docs-assets.mjs too, which copies
+ * them from swagger-ui-dist into public/docs/.
  */
-export const DOCS_ASSETS = [
-  "swagger-ui-bundle.js",
-  "swagger-ui-bundle.js.LICENSE.txt",
-  "swagger-ui.css",
-  "favicon-32x32.png",
-  "LICENSE",
-  "NOTICE",
-] as const;
+export const DOCS_ASSETS: readonly string[] = assets;
 
 // validatorUrl: null — Swagger UI would otherwise send the spec to validator.swagger.io.
 // Authorisations are not persisted (persistAuthorization defaults to false): a pasted admin token
