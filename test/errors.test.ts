@@ -2,7 +2,16 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { ERROR_CODES } from "../src/lib/error-response";
-import { ADMIN_TOKEN, admin, call, createAppspace, createReferral, uniqueDomain, uniqueUser } from "./support/api";
+import {
+  ADMIN_TOKEN,
+  admin,
+  call,
+  createAppspace,
+  createReferral,
+  databaseDown,
+  uniqueDomain,
+  uniqueUser,
+} from "./support/api";
 import { linkFixture, visit } from "./support/links";
 
 /**
@@ -104,7 +113,7 @@ describe("every error answers { error, code, request_id }", () => {
   it("500: the request id in the answer is the one in the log line", async () => {
     const lines: string[] = [];
     vi.spyOn(console, "error").mockImplementation((line: unknown) => void lines.push(String(line)));
-    const down = { ...env, NEON_LOCAL_ENDPOINT: "http://127.0.0.1:9/sql" } as typeof env;
+    const down = databaseDown(env);
     const ctx = createExecutionContext();
     const res = await worker.fetch(
       new Request("https://api.test/v1/admin/appspaces", {

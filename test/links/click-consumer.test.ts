@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { DeferredRecord } from "../../src/deferred/records";
 import worker from "../../src/index";
 import type { ClickMessage } from "../../src/links/clicks";
-import { createAppspace, sql } from "../support/api";
+import { createAppspace, databaseDown, sql } from "../support/api";
 
 /**
  * The click consumer and its dead-letter consumer, called with hand-made batches whose
@@ -11,7 +11,7 @@ import { createAppspace, sql } from "../support/api";
  */
 const webhooks = { send: vi.fn(async () => {}), sendBatch: vi.fn(async () => {}) };
 const up = { ...env, WEBHOOKS: webhooks } as unknown as typeof env;
-const down = { ...up, NEON_LOCAL_ENDPOINT: "http://127.0.0.1:9/sql" } as typeof env;
+const down = databaseDown(up);
 
 /** LINKS, except that writes of keys containing `failing` reject (a KV 429 on a hot key). */
 function flakyKv(failing: string): KVNamespace {

@@ -119,3 +119,7 @@ export async function ageReferral(code: string, days: number): Promise<void> {
     [code, days],
   );
 }
+
+/** The same Worker environment with the database away: the gateway's address refuses connections. */
+export const databaseDown = <E extends object>(environment: E): E =>
+  ({ ...environment, NEON_LOCAL_ENDPOINT: "http://127.0.0.1:9/sql" }) as E;

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { vi } from "vitest";
+import type { WebhookMessage } from "../../src/webhooks/outbox";
 import { admin, sql, type TestAppspace } from "./api";
 
 export interface ReceivedDelivery {
@@ -95,4 +96,28 @@ export async function dispatchedDeliveries(appspaceId: string) {
      where e.appspace_id = $1 order by d.created_at, d.attempt`,
     [appspaceId],
   );
+}
+
+/**
+ * A WEBHOOKS queue that only records what is sent to it (nothing is delivered): `sent` holds the
+ * message bodies, `sentWithDelay` the same with each send's delay. Clear both with `clear()`.
+ */
+export function recordingQueue() {
+  const sentWithDelay: { body: WebhookMessage; delaySeconds: number }[] = [];
+  const sent: WebhookMessage[] = [];
+  const record = (body: WebhookMessage, delaySeconds = 0) => {
+    sent.push(body);
+    sentWithDelay.push({ body, delaySeconds });
+  };
+  const queue = {
+    send: async (body: WebhookMessage, options?: QueueSendOptions) => record(body, options?.delaySeconds),
+    sendBatch: async (messages: Iterable<MessageSendRequest<WebhookMessage>>, options?: QueueSendBatchOptions) => {
+      for (const m of messages) record(m.body, options?.delaySeconds);
+    },
+  } as unknown as Queue<WebhookMessage>;
+  const clear = () => {
+    sent.length = 0;
+    sentWithDelay.length = 0;
+  };
+  return { queue, sent, sentWithDelay, clear };
 }

@@ -2,14 +2,14 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { log, redact } from "../../src/lib/log";
-import { ADMIN_TOKEN } from "../support/api";
+import { ADMIN_TOKEN, databaseDown } from "../support/api";
 
 /**
  * Logs never carry parameters or secrets. Drizzle's error message is the failed statement with
  * its parameters; with the database away, every statement fails that way, so each test below
  * sends something recognisable and asserts it never reaches a console line.
  */
-const down = { ...env, NEON_LOCAL_ENDPOINT: "http://127.0.0.1:9/sql" } as typeof env;
+const down = databaseDown(env);
 
 function captureConsole() {
   const lines: string[] = [];

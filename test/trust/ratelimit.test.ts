@@ -2,7 +2,7 @@ import { createExecutionContext, env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { clientKey } from "../../src/ratelimit/limiter";
-import { ADMIN_TOKEN, call, createAppspace } from "../support/api";
+import { ADMIN_TOKEN, call, createAppspace, databaseDown } from "../support/api";
 import { linkFixture, UA, visit } from "../support/links";
 
 /**
@@ -84,7 +84,7 @@ describe("failed authentication: per IP", () => {
       20,
     );
     // The database away: a guess would fail on its key lookup (500) if one were made. It isn't.
-    const down = { ...env, NEON_LOCAL_ENDPOINT: "http://127.0.0.1:9/sql" } as typeof env;
+    const down = databaseDown(env);
     const guess = await worker.fetch(
       new Request("https://api.test/v1/api/referral/leaderboard", {
         headers: { ...headers, authorization: `Bearer sk_${"w".repeat(40)}` },

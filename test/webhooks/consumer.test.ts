@@ -5,31 +5,19 @@ import { getDb } from "../../src/db/client";
 import worker from "../../src/index";
 import { deliverWebhook } from "../../src/webhooks/deliver";
 import type { WebhookMessage } from "../../src/webhooks/outbox";
-import { admin, createAppspace, sql } from "../support/api";
-import { deliveriesOf, receiver, subscribe } from "../support/webhooks";
+import { admin, createAppspace, databaseDown, sql } from "../support/api";
+import { deliveriesOf, receiver, recordingQueue, subscribe } from "../support/webhooks";
 
 /**
  * The consumer, called directly with hand-made messages whose ack/retry are spies, and a
  * recording queue in place of WEBHOOKS: the production retry delays (60/300/1800 s) can be
  * asserted without waiting for them.
  */
-function recordingQueue() {
-  const sent: { body: WebhookMessage; delaySeconds: number }[] = [];
-  const queue = {
-    send: async (body: WebhookMessage, options?: QueueSendOptions) => {
-      sent.push({ body, delaySeconds: options?.delaySeconds ?? 0 });
-    },
-    sendBatch: async (messages: Iterable<MessageSendRequest<WebhookMessage>>, options?: QueueSendBatchOptions) => {
-      for (const m of messages) sent.push({ body: m.body, delaySeconds: options?.delaySeconds ?? 0 });
-    },
-  } as unknown as Queue<WebhookMessage>;
-  return { queue, sent };
-}
 
 const spied = recordingQueue();
 const productionEnv = { ...env, WEBHOOK_RETRY_DELAYS: "", WEBHOOKS: spied.queue } as typeof env;
 /** The database away: the gateway's address answers nothing (connection refused). */
-const outageEnv = { ...productionEnv, NEON_LOCAL_ENDPOINT: "http://127.0.0.1:9/sql" } as typeof env;
+const outageEnv = databaseDown(productionEnv);
 
 function message(body: WebhookMessage, attempts: number) {
   return { id: crypto.randomUUID(), timestamp: new Date(), body, attempts, ack: vi.fn(), retry: vi.fn() };
@@ -79,16 +67,18 @@ describe("webhook consumer", () => {
     const expected = [60, 300, 1800];
     let m = message(body, 1);
     for (let attempt = 1; attempt <= 4; attempt++) {
-      spied.sent.length = 0;
+      spied.clear();
       await consume("edgeref-webhooks", m);
       expect(m.ack, `attempt ${attempt}`).toHaveBeenCalled();
       expect(m.retry, `attempt ${attempt}`).not.toHaveBeenCalled();
       if (attempt < 4) {
-        expect(spied.sent).toEqual([{ body: { ...body, attempt: attempt + 1 }, delaySeconds: expected[attempt - 1] }]);
+        expect(spied.sentWithDelay).toEqual([
+          { body: { ...body, attempt: attempt + 1 }, delaySeconds: expected[attempt - 1] },
+        ]);
         // The queue delivers the new message for the first time: its own counter is 1 again.
-        m = message(spied.sent[0]?.body as WebhookMessage, 1);
+        m = message(spied.sentWithDelay[0]?.body as WebhookMessage, 1);
       } else {
-        expect(spied.sent).toEqual([]);
+        expect(spied.sentWithDelay).toEqual([]);
       }
     }
     expect((await rx.deliveries()).map((d) => d.answered)).toEqual([500, 500, 500, 500]);
@@ -104,16 +94,16 @@ describe("webhook consumer", () => {
   it("the next attempt is pending in the log before its message is sent, so a lost send is swept", async () => {
     const { hook, rx, body } = await setup([500]);
     const m = message(body, 1);
-    spied.sent.length = 0;
+    spied.clear();
     await consume("edgeref-webhooks", m);
     const pending = (await deliveriesOf(hook.id)).find((d) => d.attempt === 2);
     expect(pending).toMatchObject({ status: "pending" });
     // The message for attempt 2 is lost; once it is overdue, the cron sends it again.
-    spied.sent.length = 0;
+    spied.clear();
     await overdue(hook.id);
     await cron(productionEnv);
     // (Only this endpoint's: the sweep also re-sends other tests' overdue attempts.)
-    expect(spied.sent.filter((s) => s.body.endpoint_id === hook.id).map((s) => s.body)).toEqual([
+    expect(spied.sentWithDelay.filter((s) => s.body.endpoint_id === hook.id).map((s) => s.body)).toEqual([
       { ...body, attempt: 2 },
     ]);
     await consume("edgeref-webhooks", message({ ...body, attempt: 2 }, 1));
@@ -167,10 +157,10 @@ describe("webhook consumer", () => {
       { series: `spy:${crypto.randomUUID()}`, event_id: event?.id ?? "", endpoint_id: created.body.id },
       1,
     );
-    spied.sent.length = 0;
+    spied.clear();
     await consume("edgeref-webhooks", m);
     expect(m.ack).toHaveBeenCalled();
-    expect(spied.sent).toEqual([{ body: { ...m.body, attempt: 2 }, delaySeconds: 60 }]);
+    expect(spied.sentWithDelay).toEqual([{ body: { ...m.body, attempt: 2 }, delaySeconds: 60 }]);
     const logged = await deliveriesOf(created.body.id);
     expect(logged.map((d) => [d.attempt, d.status])).toEqual([
       [2, "pending"],

@@ -2,8 +2,8 @@ import { createExecutionContext, createScheduledController, env, waitOnExecution
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import type { WebhookMessage } from "../../src/webhooks/outbox";
-import { createAppspace, sql } from "../support/api";
-import { deliveriesOf, subscribe } from "../support/webhooks";
+import { createAppspace, databaseDown, sql } from "../support/api";
+import { deliveriesOf, recordingQueue, subscribe } from "../support/webhooks";
 
 /**
  * Reliability when our own infrastructure fails. The queue is a recording spy and each message
@@ -14,20 +14,9 @@ import { deliveriesOf, subscribe } from "../support/webhooks";
  */
 const MAX_RETRIES = 10; // wrangler.toml, both queues
 
-function recordingQueue() {
-  const sent: WebhookMessage[] = [];
-  const queue = {
-    send: async (body: WebhookMessage) => void sent.push(body),
-    sendBatch: async (messages: Iterable<MessageSendRequest<WebhookMessage>>) => {
-      for (const m of messages) sent.push(m.body);
-    },
-  } as unknown as Queue<WebhookMessage>;
-  return { queue, sent };
-}
-
 const spy = recordingQueue();
 const up = { ...env, WEBHOOK_RETRY_DELAYS: "", WEBHOOKS: spy.queue } as typeof env;
-const down = { ...up, NEON_LOCAL_ENDPOINT: "http://127.0.0.1:9/sql" } as typeof env;
+const down = databaseDown(up);
 
 function message(body: WebhookMessage, attempts: number) {
   return { id: `m-${body.series}`, timestamp: new Date(), body, attempts, ack: vi.fn(), retry: vi.fn() };
@@ -88,7 +77,7 @@ describe("the database away for longer than every queue retry", () => {
       [space.id],
     );
     // The cron dispatches them: attempt 1 of each is written pending, and its message sent.
-    spy.sent.length = 0;
+    spy.clear();
     await cron(up);
     const first = spy.sent.filter((m) => m.endpoint_id === hook.id);
     expect(first).toHaveLength(5);
@@ -99,7 +88,7 @@ describe("the database away for longer than every queue retry", () => {
 
     // It returns. An hour and more has passed for the schedule.
     await sql("update webhook_deliveries set due_at = due_at - interval '2 hours' where endpoint_id = $1", [hook.id]);
-    spy.sent.length = 0;
+    spy.clear();
     await cron(up);
     const resent = spy.sent.filter((m) => m.endpoint_id === hook.id);
     expect(resent.map((m) => m.event_id).sort()).toEqual(ids.map((r) => r.id).sort());
@@ -118,7 +107,7 @@ describe("the database away for longer than every queue retry", () => {
     expect(log.map((d) => [d.attempt, d.status])).toEqual(Array(5).fill([1, "succeeded"]));
 
     // Nothing is left to re-send.
-    spy.sent.length = 0;
+    spy.clear();
     await cron(up);
     expect(spy.sent.filter((m) => m.endpoint_id === hook.id)).toEqual([]);
   });
@@ -137,7 +126,7 @@ describe("the database away for longer than every queue retry", () => {
        values ($1, $2, $3, 1, 'sending', now() - interval '10 minutes', now() - interval '10 minutes')`,
       [hook.id, event?.id, series],
     );
-    spy.sent.length = 0;
+    spy.clear();
     await cron(up);
     const resent = spy.sent.filter((m) => m.endpoint_id === hook.id);
     expect(resent).toEqual([{ series, event_id: event?.id, endpoint_id: hook.id, attempt: 1 }]);
@@ -182,7 +171,7 @@ describe("the database away for longer than every queue retry", () => {
     await cron(up);
     await sql("update webhook_endpoints set active = false where id = $1", [hook.id]);
     await sql("update webhook_deliveries set due_at = due_at - interval '2 hours' where endpoint_id = $1", [hook.id]);
-    spy.sent.length = 0;
+    spy.clear();
     await cron(up);
     expect(spy.sent.filter((m) => m.endpoint_id === hook.id)).toEqual([]);
     const [row] = await sql<{ status: string; error: string }>(

@@ -4,21 +4,7 @@ import { loadConfig } from "../../src/config";
 import { getDb } from "../../src/db/client";
 import { dispatchOutbox, sweepOutbox, type WebhookMessage } from "../../src/webhooks/outbox";
 import { createAppspace, sql } from "../support/api";
-import { subscribe } from "../support/webhooks";
-
-/** A queue that only records what was sent to it. */
-function recordingQueue() {
-  const sent: WebhookMessage[] = [];
-  const queue = {
-    send: async (body: WebhookMessage) => {
-      sent.push(body);
-    },
-    sendBatch: async (messages: Iterable<MessageSendRequest<WebhookMessage>>) => {
-      for (const m of messages) sent.push(m.body);
-    },
-  } as unknown as Queue<WebhookMessage>;
-  return { queue, sent };
-}
+import { recordingQueue, subscribe } from "../support/webhooks";
 
 describe("outbox dispatch", () => {
   it("concurrent dispatchers send each (event, endpoint) once and mark every event dispatched", async () => {
