@@ -15,7 +15,9 @@ import { services } from "./middleware/services";
 import { POLICIES } from "./ratelimit/policies";
 import { adminRouter } from "./routes/admin";
 import { deferredRouter } from "./routes/deferred";
+import { linksApiRouter, usersRouter } from "./routes/link-api";
 import { linksRouter } from "./routes/links";
+import { promotionsRouter } from "./routes/promotions";
 import { referralsRouter } from "./routes/referrals";
 import type { AppEnv } from "./types";
 
@@ -114,6 +116,9 @@ export function createApp() {
   app.use("/api/deferred/*", (c, next) => allowMethods(c, next));
   app.route("/v1/admin", adminRouter);
   app.route("/v1/api/referral", referralsRouter);
+  app.route("/v1/api/promotions", promotionsRouter);
+  app.route("/v1/api/links", linksApiRouter);
+  app.route("/v1/api/users", usersRouter);
   app.route("/api/deferred", deferredRouter);
   allowMethods = methodNotAllowed(app);
   documentIdempotencyKey(app);

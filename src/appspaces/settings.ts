@@ -11,12 +11,12 @@ export const milestoneName = z
   .regex(/^[A-Za-z0-9_.:-]+$/, "use letters, digits and _ . : - only");
 
 /** Reward values are strings, as in the seed ("20"); numbers are accepted and kept as text. */
-const rewardValue = z
+export const rewardValue = z
   .union([z.string().trim().max(64), z.number().finite()])
   .transform((v) => (v === "" ? null : String(v)))
   .nullable();
 
-const httpsUrl = z.url({ protocol: /^https$/, error: "must be an https URL" }).max(2048);
+export const httpsUrl = z.url({ protocol: /^https$/, error: "must be an https URL" }).max(2048);
 
 /** Text for link previews; `{{referrer_name}}` is replaced with the referrer's display name. */
 const previewText = (max: number) => z.string().trim().min(1).max(max).nullable();

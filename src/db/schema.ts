@@ -107,6 +107,13 @@ export const referrals = pgTable(
     rewardClaimedAt: timestamp({ withTimezone: true, mode: "string" }),
     refereeRewardClaimed: boolean().notNull().default(false),
     refereeRewardClaimedAt: timestamp({ withTimezone: true, mode: "string" }),
+    /**
+     * Link API: the reusable link (src/db/link-api.ts) this referral was converted through, with its
+     * promotion and product. Null for Tolinku-style referral codes.
+     */
+    linkCode: text(),
+    promotionId: uuid(),
+    productId: text(),
     createdAt: createdAt(),
     completedAt: timestamp({ withTimezone: true, mode: "string" }),
     /** created_at + the appspace's expiration_days at creation time. */
@@ -114,10 +121,13 @@ export const referrals = pgTable(
   },
   (t) => [
     uniqueIndex("referrals_code_idx").on(t.code),
-    // At most one open (pending) referral per user: dedupe is an invariant, not a hope.
-    uniqueIndex("referrals_one_pending_per_user_idx")
+    // At most one open (pending) referral code per user: dedupe is an invariant, not a hope. A
+    // reusable link (Link API) has one referral per referee instead, so it is left out here.
+    uniqueIndex("referrals_one_pending_code_per_user_idx")
       .on(t.appspaceId, t.referrerId)
-      .where(sql`${t.status} = 'pending'`),
+      .where(sql`${t.status} = 'pending' and ${t.linkCode} is null`),
+    // One referral per referee per reusable link (the conversion that first names a referee creates it).
+    uniqueIndex("referrals_link_referee_idx").on(t.linkCode, t.referredUserId).where(sql`${t.linkCode} is not null`),
     // A referee is referred at most once per appspace (abuse rule `already_referred`).
     uniqueIndex("referrals_one_completion_per_referee_idx")
       .on(t.appspaceId, t.referredUserId)
@@ -264,6 +274,8 @@ export const clicks = pgTable(
     utmTerm: text(),
     utmContent: text(),
     refererHost: text(),
+    /** The attribution id handed to the landing page (`?aid=`), for clicks that land on a web page. */
+    aid: text(),
     /** Keyed hash (HMAC-SHA256 with IP_HASH_SECRET); raw IPs are never stored. */
     ipHash: text(),
   },
@@ -335,4 +347,187 @@ export const idempotencyKeys = pgTable(
     expiresAt: timestamp({ withTimezone: true, mode: "string" }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.scope, t.key] }), index("idempotency_keys_expires_idx").on(t.expiresAt)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Link API (Aklamio's): email-identified users, promotions, reusable links, consents, conversions,
+// the email outbox.
+
+/** A campaign with its own rules; links are created for one promotion. */
+export const promotions = pgTable(
+  "promotions",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    rewardReceiver: text({ enum: ["referrer", "referee", "both"] }).notNull(),
+    rewardType: text().notNull(),
+    rewardValue: text(),
+    refereeRewardType: text().notNull(),
+    refereeRewardValue: text(),
+    targetUrl: text().notNull(),
+    /** Hosts a per-link target_url may use (lower case). */
+    allowedHosts: jsonb().$type<string[]>().notNull(),
+    productId: text(),
+    startsAt: timestamp({ withTimezone: true, mode: "string" }),
+    endsAt: timestamp({ withTimezone: true, mode: "string" }),
+    attributionDays: integer().notNull(),
+    /** Phones go to the app stores (deferred deep links) instead of the target URL. */
+    appRouting: boolean().notNull().default(false),
+    /** subject, text, html, from_name, reply_to (each optional; src/email/template.ts fills the rest). */
+    email: jsonb().$type<Record<string, string | null>>().notNull(),
+    archivedAt: timestamp({ withTimezone: true, mode: "string" }),
+    createdAt: createdAt(),
+    updatedAt: createdAt(),
+  },
+  (t) => [
+    index("promotions_appspace_idx").on(t.appspaceId, t.createdAt.desc(), t.id),
+    check("promotions_reward_receiver_check", sql`${t.rewardReceiver} in ('referrer', 'referee', 'both')`),
+  ],
+);
+
+/** A Link API user: identified by email alone, unique per appspace by its normalized form. */
+export const users = pgTable(
+  "users",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+    /** Trimmed and lower-cased: the identity. */
+    email: text().notNull(),
+    /** `email` without +tags (and, at Gmail, dots): the self-referral rule compares these. */
+    emailCanonical: text().notNull(),
+    name: text(),
+    externalUserId: text(),
+    metadata: jsonb().$type<Record<string, unknown>>(),
+    locale: text(),
+    unsubscribedAt: timestamp({ withTimezone: true, mode: "string" }),
+    createdAt: createdAt(),
+    updatedAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("users_email_idx").on(t.appspaceId, t.email),
+    index("users_external_id_idx").on(t.appspaceId, t.externalUserId),
+  ],
+);
+
+/** Every consent a user gave (each Link API call records one): when, which text, through what. */
+export const consents = pgTable(
+  "consents",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    grantedAt: createdAt(),
+    textVersion: text(),
+    /** e.g. `api:links` plus the key's prefix that made the call. */
+    source: text().notNull(),
+  },
+  (t) => [index("consents_user_idx").on(t.userId, t.grantedAt)],
+);
+
+/**
+ * A reusable link: one per (user, promotion). Link codes are 8 characters and referral codes 10,
+ * from the same alphabet, so the two kinds share /ref/:code without ever colliding (each table's
+ * key keeps its own kind unique).
+ */
+export const links = pgTable(
+  "links",
+  {
+    code: text().primaryKey(),
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    promotionId: uuid()
+      .notNull()
+      .references(() => promotions.id, { onDelete: "cascade" }),
+    /** Overrides of the promotion's, or null. */
+    rewardReceiver: text({ enum: ["referrer", "referee", "both"] }),
+    targetUrl: text(),
+    productId: text(),
+    metadata: jsonb().$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("links_user_promotion_idx").on(t.userId, t.promotionId),
+    index("links_appspace_idx").on(t.appspaceId, t.createdAt),
+    check("links_code_length_check", sql`char_length(${t.code}) = 8`),
+  ],
+);
+
+/**
+ * Conversions reported by a site (POST /v1/api/conversions). With an `order_id` the row is also the
+ * idempotency record: (appspace, order_id) is unique, so the same order is processed once and
+ * answered with its first result.
+ */
+export const conversions = pgTable(
+  "conversions",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+    orderId: text(),
+    aid: text(),
+    code: text().notNull(),
+    referralId: uuid().references(() => referrals.id, { onDelete: "set null" }),
+    event: text().notNull(),
+    amount: numeric(),
+    currency: text(),
+    productId: text(),
+    /** running → done; a running row past lockedUntil was abandoned and may be taken over. */
+    status: text({ enum: ["running", "done"] }).notNull(),
+    lockedUntil: timestamp({ withTimezone: true, mode: "string" }).notNull(),
+    /** The first answer (status and error body; a success is rebuilt from the referral). */
+    responseStatus: integer(),
+    responseError: jsonb().$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("conversions_order_idx").on(t.appspaceId, t.orderId), index("conversions_code_idx").on(t.code)],
+);
+
+/**
+ * The email outbox: a row per email, written in the same statement as what causes it; the EMAILS
+ * queue sends it (or, with no provider configured, it is kept as `captured`). Once per link: the
+ * unique (link_code, kind) index.
+ */
+export const emails = pgTable(
+  "emails",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+    userId: uuid().references(() => users.id, { onDelete: "set null" }),
+    linkCode: text(),
+    kind: text().notNull(),
+    toAddress: text().notNull(),
+    /** Rendered when sent (or captured), from the promotion's template at that moment. */
+    subject: text(),
+    text: text(),
+    html: text(),
+    /** queued → sending → sent | captured (no provider) | failed. */
+    status: text({ enum: ["queued", "sending", "sent", "captured", "failed"] }).notNull(),
+    attempts: integer().notNull().default(0),
+    lastError: text(),
+    providerMessageId: text(),
+    createdAt: createdAt(),
+    updatedAt: createdAt(),
+    sentAt: timestamp({ withTimezone: true, mode: "string" }),
+  },
+  (t) => [
+    uniqueIndex("emails_link_kind_idx").on(t.linkCode, t.kind),
+    index("emails_appspace_idx").on(t.appspaceId, t.createdAt.desc(), t.id),
+    index("emails_unsent_idx").on(t.updatedAt).where(sql`status in ('queued', 'sending')`),
+  ],
 );

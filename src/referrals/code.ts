@@ -12,3 +12,11 @@ export const generateReferralCode = () => randomString(CODE_ALPHABET, CODE_LENGT
 
 /** Codes are case-insensitive on input (people type them); stored upper-case. */
 export const normalizeCode = (code: string) => code.trim().toUpperCase();
+
+/**
+ * Link API links: 8 characters (40 bits) from the same alphabet. Referral codes are 10, so the
+ * two kinds share /ref/:code and can never collide.
+ */
+export const LINK_CODE_LENGTH = 8;
+
+export const generateLinkCode = () => randomString(CODE_ALPHABET, LINK_CODE_LENGTH);

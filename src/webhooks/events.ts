@@ -7,6 +7,7 @@ export const EVENT_TYPES = [
   "referral.reward_claimed",
   "referral.referee_reward_claimed",
   "deferred_link.claimed",
+  "link.created",
   "webhook.test",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

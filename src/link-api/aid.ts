@@ -1,0 +1,58 @@
+import { hmacHex, timingSafeEqualStrings } from "../lib/crypto";
+
+/**
+ * The AID: the attribution handle a click hands to the landing page (`?aid=`), which the site
+ * sends back with a sign-up or purchase (POST /v1/api/conversions).
+ *
+ *   aid = <code> "." <issued: epoch seconds, base 36> "." <nonce: 16 base64url chars (96 bits)> "." <mac: 32 hex>
+ *
+ * Fresh per click and stored with the click, but also self-describing and signed (HMAC over the
+ * appspace, code, nonce and issue time): a conversion is attributed the moment the visitor lands,
+ * without waiting for the click queue to reach Postgres, and an AID can be neither forged nor
+ * moved to another code or appspace. Its age decides the promotion's attribution window.
+ */
+const AID = /^([A-Z0-9]{8,10})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{16})\.([0-9a-f]{32})$/;
+
+const mac = (secret: string, appspaceId: string, code: string, issued: string, nonce: string) =>
+  hmacHex(secret, `aid|v1|${appspaceId}|${code}|${issued}|${nonce}`).then((h) => h.slice(0, 32));
+
+function nonce(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_");
+}
+
+export async function mintAid(secret: string, p: { appspaceId: string; code: string; now: number }): Promise<string> {
+  const issued = Math.floor(p.now / 1000).toString(36);
+  const n = nonce();
+  return `${p.code}.${issued}.${n}.${await mac(secret, p.appspaceId, p.code, issued, n)}`;
+}
+
+/** The code an AID names, if it has the AID's shape (not yet verified). */
+export function aidCode(aid: string): string | null {
+  return AID.exec(aid)?.[1] ?? null;
+}
+
+/** Verified for this appspace: the code and when the click happened (epoch ms); null if forged or malformed. */
+export async function verifyAid(
+  secret: string,
+  appspaceId: string,
+  aid: string,
+): Promise<{ code: string; clickedAt: number } | null> {
+  const m = AID.exec(aid);
+  if (!m) return null;
+  const [, code = "", issued = "", n = "", given = ""] = m;
+  if (!timingSafeEqualStrings(await mac(secret, appspaceId, code, issued, n), given)) return null;
+  return { code, clickedAt: Number.parseInt(issued, 36) * 1000 };
+}
+
+/**
+ * The landing URL with `aid` added: the target's own query and fragment kept, an `aid` it already
+ * had replaced (the click's own is the one that counts).
+ */
+export function withAid(url: string, aid: string): string {
+  const u = new URL(url);
+  u.searchParams.set("aid", aid);
+  return u.toString();
+}
