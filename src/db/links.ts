@@ -11,6 +11,9 @@ export interface LinkRow {
   status: "pending" | "completed" | "expired";
   expires_at_ms: string;
   referrer_name: string | null;
+  /** Link API links: the promotion and the link's own target URL (null: the promotion's). */
+  promotion_id: string | null;
+  target_url: string | null;
 }
 
 /**
@@ -19,15 +22,22 @@ export interface LinkRow {
  */
 const origin = (background: boolean) => sql.raw(background ? "/* edge-cache refresh */ " : "");
 
-/** One indexed read: the referral by code and its appspace's settings (a snapshot cache miss). */
+/**
+ * One round trip, two primary-key/unique probes: the referral code, or the Link API link, behind
+ * /ref/:code (a snapshot cache miss). A link never expires; its name is its user's.
+ */
 export async function findLink(db: Db, code: string, p = { background: false }): Promise<LinkRow | undefined> {
   const result = await db.execute(sql`${origin(p.background)}
     select r.code, r.appspace_id,
            case when r.status = 'pending' and r.expires_at <= now() then 'expired' else r.status end as status,
            (extract(epoch from r.expires_at) * 1000)::bigint::text as expires_at_ms,
-           r.referrer_name
+           r.referrer_name, null::uuid as promotion_id, null::text as target_url
     from referrals r
-    where r.code = ${code}::text`);
+    where r.code = ${code}::text
+    union all
+    select l.code, l.appspace_id, 'pending', ${String(Number.MAX_SAFE_INTEGER)}::text, u.name, l.promotion_id, l.target_url
+    from links l join users u on u.id = l.user_id
+    where l.code = ${code}::text`);
   return rowsOf<LinkRow>(result)[0];
 }
 
@@ -40,6 +50,17 @@ export async function findAppspaceEdge(
   const result = await db.execute(sql`${origin(p.background)}
     select a.id, a.domains, a.settings from appspaces a where a.id = ${appspaceId}::uuid`);
   return rowsOf<{ id: string; domains: string[]; settings: Record<string, unknown> }>(result)[0];
+}
+
+/** What the edge needs of a promotion: where its links land and whether phones go to the stores. */
+export async function findPromotionEdge(
+  db: Db,
+  promotionId: string,
+  p = { background: false },
+): Promise<{ target_url: string; app_routing: boolean } | undefined> {
+  const result = await db.execute(sql`${origin(p.background)}
+    select target_url, app_routing from promotions where id = ${promotionId}::uuid`);
+  return rowsOf<{ target_url: string; app_routing: boolean }>(result)[0];
 }
 
 /** The appspace that owns a link domain (one primary-key probe of appspace_domains). */
@@ -111,6 +132,7 @@ export interface ClickRow {
   utm_content: string | null;
   referer_host: string | null;
   ip_hash: string | null;
+  aid: string | null;
 }
 
 /**
@@ -128,14 +150,14 @@ export async function insertClicks(db: Db, rows: readonly ClickRow[]): Promise<s
         id uuid, appspace_id uuid, code text, clicked_at timestamptz, route text, token text, os text,
         os_version text, device_type text, browser text, browser_version text, in_app text, country text,
         city text, utm_source text, utm_medium text, utm_campaign text, utm_term text, utm_content text,
-        referer_host text, ip_hash text)
+        referer_host text, ip_hash text, aid text)
     ), ins as (
       insert into clicks (id, appspace_id, code, clicked_at, route, token, os, os_version, device_type, browser,
                           browser_version, in_app, country, city, utm_source, utm_medium, utm_campaign, utm_term,
-                          utm_content, referer_host, ip_hash)
+                          utm_content, referer_host, ip_hash, aid)
       select i.id, i.appspace_id, code, clicked_at, route, token, os, os_version, device_type, browser,
              browser_version, in_app, country, city, utm_source, utm_medium, utm_campaign, utm_term, utm_content,
-             referer_host, ip_hash
+             referer_host, ip_hash, aid
       from input i join appspaces a on a.id = i.appspace_id
       on conflict (id) do nothing
       returning appspace_id, code, token, os, device_type, clicked_at

@@ -37,6 +37,7 @@ export function clickRow(message: ClickMessage, fallbackId: string): ClickRow {
     utm_content: stored(message.utm.content),
     referer_host: stored(message.refererHost),
     ip_hash: message.ipHash,
+    aid: message.aid && /^[A-Za-z0-9._-]{1,100}$/.test(message.aid) ? message.aid : null,
   };
 }
 

@@ -18,6 +18,8 @@ export interface ClickMessage {
   city: string | null;
   utm: Partial<Record<"source" | "medium" | "campaign" | "term" | "content", string>>;
   refererHost: string | null;
+  /** The AID handed to the landing page (web-bound clicks); absent in messages from before AIDs. */
+  aid?: string | null;
   /** Store-bound clicks: the deferred record, which the consumer writes to KV. */
   deferred?: DeferredRecord;
 }

@@ -24,19 +24,21 @@ export interface RouteInput {
 export function decideRoute(input: RouteInput): Route {
   const { ua, link, hostFallbackUrl } = input;
   if (input.method.toUpperCase() === "HEAD") return { kind: "head" };
-  if (link === null) return fallback(present(hostFallbackUrl));
-  const { app } = link;
-  const webFallback = present(app.webFallbackUrl) ?? present(hostFallbackUrl);
-  if (!isLinkUsable(link, input.now)) return fallback(webFallback);
+  if (link === null) return fallback(present(hostFallbackUrl), false);
+  const { app, landing } = link;
+  if (!isLinkUsable(link, input.now)) return fallback(present(app.webFallbackUrl) ?? present(hostFallbackUrl), false);
   if (ua.crawler) return { kind: "preview" };
+  // A Link API link lands on its target URL, unless its promotion routes phones to the stores.
+  const webFallback = landing ? landing.targetUrl : (present(app.webFallbackUrl) ?? present(hostFallbackUrl));
+  const toStores = landing === null || landing.appRouting;
 
-  if (ua.os === "ios" || ua.os === "android") {
+  if (toStores && (ua.os === "ios" || ua.os === "android")) {
     const storeUrl = ua.os === "ios" ? present(app.iosAppStoreUrl) : androidStoreUrl(app.androidPackage, input.token);
     if (ua.inApp !== null) return { kind: "interstitial", storeUrl, os: ua.os };
-    if (storeUrl === null) return fallback(webFallback);
+    if (storeUrl === null) return fallback(webFallback, true);
     return ua.os === "ios" ? { kind: "ios_page", storeUrl } : { kind: "play_store", url: storeUrl };
   }
-  return fallback(webFallback);
+  return fallback(webFallback, true);
 }
 
 /**
@@ -59,8 +61,8 @@ export function playStoreUrl(androidPackage: string, token: string): string {
   return `https://play.google.com/store/apps/details?id=${encodeURIComponent(androidPackage)}&referrer=${encodeURIComponent(`tolk_token=${token}`)}`;
 }
 
-function fallback(url: string | null): Route {
-  return url === null ? { kind: "not_found" } : { kind: "fallback", url };
+function fallback(url: string | null, attributable: boolean): Route {
+  return url === null ? { kind: "not_found" } : { kind: "fallback", url, attributable };
 }
 
 /** Settings forms may store "" for "not set"; treat it like null. */

@@ -1,6 +1,6 @@
 import { readSettings, type Settings } from "../appspaces/settings";
 import type { Db } from "../db/client";
-import { findAppspaceByHost, findAppspaceEdge, findLink } from "../db/links";
+import { findAppspaceByHost, findAppspaceEdge, findLink, findPromotionEdge } from "../db/links";
 import { type CacheDeps, forget, readThrough, writeThrough } from "./cache";
 import type { AppRouting, LinkSnapshot } from "./types";
 
@@ -30,6 +30,16 @@ interface LinkRecord {
   status: LinkSnapshot["status"];
   expiresAt: number;
   referrerName: string | null;
+  /** Link API links (absent in entries cached before links existed: read as null). */
+  promotionId?: string | null;
+  targetUrl?: string | null;
+}
+
+/** A promotion as the edge caches it (`promotion:<id>`), rewritten when the promotion changes. */
+export interface PromotionEdge {
+  promotionId: string;
+  targetUrl: string;
+  appRouting: boolean;
 }
 
 export interface AppspaceEdge {
@@ -41,6 +51,15 @@ export interface AppspaceEdge {
 
 const appspaceKey = (appspaceId: string) => `appspace:${appspaceId}`;
 const hostKey = (host: string) => `host:${host.toLowerCase()}`;
+const promotionKey = (promotionId: string) => `promotion:${promotionId}`;
+export const linkKey = (code: string) => `link:${code}`;
+
+function promotionEdge(db: Db, deps: CacheDeps, promotionId: string): Promise<PromotionEdge | null> {
+  return readThrough<PromotionEdge>(promotionKey(promotionId), deps, async ({ background }) => {
+    const row = await findPromotionEdge(db, promotionId, { background });
+    return row ? { promotionId, targetUrl: row.target_url, appRouting: row.app_routing } : null;
+  });
+}
 
 /** An appspace's domains and settings, from the edge caches. */
 export function appspaceEdge(db: Db, deps: CacheDeps, appspaceId: string): Promise<AppspaceEdge | null> {
@@ -52,7 +71,7 @@ export function appspaceEdge(db: Db, deps: CacheDeps, appspaceId: string): Promi
 
 /** The link behind /ref/:code, from the edge caches (no database round trip when warm). */
 export async function linkSnapshot(db: Db, deps: CacheDeps, code: string): Promise<LinkSnapshot | null> {
-  const record = await readThrough<LinkRecord>(`link:${code}`, deps, async ({ background }) => {
+  const record = await readThrough<LinkRecord>(linkKey(code), deps, async ({ background }) => {
     const row = await findLink(db, code, { background });
     if (!row) return null;
     return {
@@ -61,11 +80,16 @@ export async function linkSnapshot(db: Db, deps: CacheDeps, code: string): Promi
       status: row.status,
       expiresAt: Number(row.expires_at_ms),
       referrerName: row.referrer_name,
+      promotionId: row.promotion_id,
+      targetUrl: row.target_url,
     };
   });
   if (!record) return null;
-  const space = await appspaceEdge(db, deps, record.appspaceId);
-  if (!space) return null;
+  const [space, promotion] = await Promise.all([
+    appspaceEdge(db, deps, record.appspaceId),
+    record.promotionId ? promotionEdge(db, deps, record.promotionId) : null,
+  ]);
+  if (!space || (record.promotionId && !promotion)) return null;
   const { code: c, appspaceId, status, expiresAt, referrerName } = record;
   return {
     code: c,
@@ -75,6 +99,9 @@ export async function linkSnapshot(db: Db, deps: CacheDeps, code: string): Promi
     referrerName,
     domains: space.domains,
     app: appRouting(space.settings),
+    landing: promotion
+      ? { targetUrl: record.targetUrl ?? promotion.targetUrl, appRouting: promotion.appRouting }
+      : null,
   };
 }
 
@@ -111,4 +138,14 @@ export async function publishAppspace(
     writeThrough(appspaceKey(space.appspaceId), deps, space),
     ...[...changed].map((domain) => forget(hostKey(domain), deps)),
   ]);
+}
+
+/** After a promotion changes: its links land on the new target (and routing) at once. */
+export async function publishPromotion(deps: Pick<CacheDeps, "kv">, promotion: PromotionEdge): Promise<void> {
+  await writeThrough(promotionKey(promotion.promotionId), deps, promotion);
+}
+
+/** After an erasure: the link's cached record goes, so it stops resolving. */
+export async function forgetLink(deps: Pick<CacheDeps, "kv">, code: string): Promise<void> {
+  await forget(linkKey(code), deps);
 }

@@ -33,6 +33,11 @@ export interface LinkSnapshot {
   /** The appspace's link domains (lower case). */
   domains: string[];
   app: AppRouting;
+  /**
+   * Link API links: where visitors land (the link's target URL, else its promotion's), and whether
+   * phones go to the app stores instead (the promotion's `app_routing`). Null for referral codes.
+   */
+  landing: { targetUrl: string; appRouting: boolean } | null;
 }
 
 /** The appspace settings routing and previews use (from its settings, never from the request). */
@@ -56,7 +61,10 @@ export type Route =
   | { kind: "ios_page"; storeUrl: string }
   /** In-app browser: offer to open in the system browser/app, then fall back to the store. */
   | { kind: "interstitial"; storeUrl: string | null; os: Os }
-  /** Desktop and anything else (or a platform without a store configured). */
-  | { kind: "fallback"; url: string }
+  /**
+   * Desktop and anything else (or a platform without a store configured). `attributable`: the visit
+   * follows a usable link, so the landing URL gets the click's `aid`.
+   */
+  | { kind: "fallback"; url: string; attributable: boolean }
   /** Unknown/expired code and no appspace fallback known: a plain 404 page. */
   | { kind: "not_found" };

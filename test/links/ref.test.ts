@@ -1,6 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ageReferral, call, sql } from "../support/api";
-import { kvEntries, linkFixture, spyOnQueuedClicks, UA, visit, waitForClicks, waitForToken } from "../support/links";
+import {
+  kvEntries,
+  landingOf,
+  linkFixture,
+  spyOnQueuedClicks,
+  UA,
+  visit,
+  waitForClicks,
+  waitForToken,
+} from "../support/links";
 
 let queuedClicks: ReturnType<typeof spyOnQueuedClicks>;
 beforeEach(() => {
@@ -18,7 +27,7 @@ describe("GET /ref/:code", () => {
       headers: { referer: "https://mail.example.org/inbox" },
     });
     expect(res.status).toBe(302);
-    expect(res.headers.get("location")).toBe("https://example.com/welcome");
+    expect(landingOf(res)).toBe("https://example.com/welcome");
     const [click] = await waitForClicks(code, 1);
     expect(click).toMatchObject({
       appspace_id: space.id,

@@ -43,6 +43,7 @@ function link(overrides: Partial<LinkSnapshot> = {}): LinkSnapshot {
     domains: ["links.example.com"],
     referrerName: null,
     app: app(),
+    landing: null,
     ...overrides,
   };
 }
@@ -70,10 +71,10 @@ describe("decideRoute", () => {
   });
 
   it("sends unknown codes to the host fallback, or 404s without one", () => {
-    expect(route({ link: null })).toEqual({ kind: "fallback", url: HOST });
+    expect(route({ link: null })).toEqual({ kind: "fallback", url: HOST, attributable: false });
     expect(route({ link: null, hostFallbackUrl: null })).toEqual({ kind: "not_found" });
     expect(route({ link: null, hostFallbackUrl: "" })).toEqual({ kind: "not_found" });
-    expect(route({ link: null, ua: CRAWLER })).toEqual({ kind: "fallback", url: HOST });
+    expect(route({ link: null, ua: CRAWLER })).toEqual({ kind: "fallback", url: HOST, attributable: false });
   });
 
   const unusable: [string, LinkSnapshot][] = [
@@ -86,10 +87,11 @@ describe("decideRoute", () => {
   it.each(unusable)("sends every visitor of a %s link to a fallback, appspace's first", (_, snapshot) => {
     expect(isLinkUsable(snapshot, NOW)).toBe(false);
     for (const ua of [IPHONE, ANDROID, DESKTOP, CRAWLER, INSTAGRAM_IOS, FACEBOOK_ANDROID]) {
-      expect(route({ ua, link: snapshot })).toEqual({ kind: "fallback", url: WEB });
+      expect(route({ ua, link: snapshot })).toEqual({ kind: "fallback", url: WEB, attributable: false });
       expect(route({ ua, link: { ...snapshot, app: app({ webFallbackUrl: null }) } })).toEqual({
         kind: "fallback",
         url: HOST,
+        attributable: false,
       });
       expect(route({ ua, link: { ...snapshot, app: app({ webFallbackUrl: null }) }, hostFallbackUrl: null })).toEqual({
         kind: "not_found",
@@ -143,30 +145,36 @@ describe("decideRoute", () => {
       os: "android",
     });
     // In-app on a desktop (WeChat for Windows): no store to protect, the web fallback.
-    expect(route({ ua: { ...DESKTOP, inApp: "wechat", browser: "wechat" } })).toEqual({ kind: "fallback", url: WEB });
+    expect(route({ ua: { ...DESKTOP, inApp: "wechat", browser: "wechat" } })).toEqual({
+      kind: "fallback",
+      url: WEB,
+      attributable: true,
+    });
   });
 
   it("falls back when the platform's store is not configured", () => {
     const noStores = link({ app: app({ iosAppStoreUrl: null, androidPackage: null }) });
-    expect(route({ ua: IPHONE, link: noStores })).toEqual({ kind: "fallback", url: WEB });
-    expect(route({ ua: ANDROID, link: noStores })).toEqual({ kind: "fallback", url: WEB });
+    expect(route({ ua: IPHONE, link: noStores })).toEqual({ kind: "fallback", url: WEB, attributable: true });
+    expect(route({ ua: ANDROID, link: noStores })).toEqual({ kind: "fallback", url: WEB, attributable: true });
     const blank = link({ app: app({ iosAppStoreUrl: "", androidPackage: "", webFallbackUrl: "" }) });
-    expect(route({ ua: IPHONE, link: blank })).toEqual({ kind: "fallback", url: HOST });
+    expect(route({ ua: IPHONE, link: blank })).toEqual({ kind: "fallback", url: HOST, attributable: true });
     expect(route({ ua: ANDROID, link: blank, hostFallbackUrl: null })).toEqual({ kind: "not_found" });
     // One platform's store does not stand in for the other's.
     expect(route({ ua: IPHONE, link: link({ app: app({ iosAppStoreUrl: null }) }) })).toEqual({
       kind: "fallback",
       url: WEB,
+      attributable: true,
     });
   });
 
   it("sends desktops and other platforms to the web fallback, then the host's, then 404", () => {
     for (const os of ["macos", "windows", "linux", "other"] as const) {
       const ua: RoutingUa = { ...DESKTOP, os };
-      expect(route({ ua })).toEqual({ kind: "fallback", url: WEB });
+      expect(route({ ua })).toEqual({ kind: "fallback", url: WEB, attributable: true });
       expect(route({ ua, link: link({ app: app({ webFallbackUrl: null }) }) })).toEqual({
         kind: "fallback",
         url: HOST,
+        attributable: true,
       });
       expect(route({ ua, link: link({ app: app({ webFallbackUrl: null }) }), hostFallbackUrl: null })).toEqual({
         kind: "not_found",
@@ -193,6 +201,31 @@ describe("no open redirect", () => {
     );
   });
 
+  it("lands a Link API link's visitors on its target URL; phones go to the stores only with app_routing", () => {
+    const landing = { targetUrl: "https://shop.example.com/welcome?x=1", appRouting: false };
+    const web = link({ landing });
+    for (const ua of [IPHONE, ANDROID, DESKTOP, INSTAGRAM_IOS, FACEBOOK_ANDROID]) {
+      expect(route({ ua, link: web })).toEqual({ kind: "fallback", url: landing.targetUrl, attributable: true });
+    }
+    expect(route({ ua: CRAWLER, link: web })).toEqual({ kind: "preview" });
+    const routed = link({ landing: { ...landing, appRouting: true } });
+    expect(route({ ua: IPHONE, link: routed })).toEqual({ kind: "ios_page", storeUrl: APP_STORE });
+    expect(route({ ua: ANDROID, link: routed }).kind).toBe("play_store");
+    expect(route({ ua: INSTAGRAM_IOS, link: routed }).kind).toBe("interstitial");
+    expect(route({ ua: DESKTOP, link: routed })).toEqual({
+      kind: "fallback",
+      url: landing.targetUrl,
+      attributable: true,
+    });
+    // A phone without a configured store lands on the target too, never on the appspace's fallback.
+    const noStore = link({ landing: { ...landing, appRouting: true }, app: app({ iosAppStoreUrl: null }) });
+    expect(route({ ua: IPHONE, link: noStore })).toEqual({
+      kind: "fallback",
+      url: landing.targetUrl,
+      attributable: true,
+    });
+  });
+
   it("only ever sends visitors to configured destinations", () => {
     const url = fc.option(fc.webUrl(), { nil: null });
     const ua: fc.Arbitrary<RoutingUa> = fc.record({
@@ -211,6 +244,7 @@ describe("no open redirect", () => {
         status: fc.constantFrom("pending", "completed", "expired"),
         expiresAt: fc.integer({ min: NOW - 10, max: NOW + 10 }),
         referrerName: fc.option(fc.string(), { nil: null }),
+        landing: fc.option(fc.record({ targetUrl: fc.webUrl(), appRouting: fc.boolean() }), { nil: null }),
         app: fc.record({
           iosAppStoreUrl: url,
           androidPackage: fc.option(fc.string({ minLength: 1 }), { nil: null }),
@@ -231,7 +265,12 @@ describe("no open redirect", () => {
         url,
         (method, visitor, current, token, hostFallbackUrl) => {
           const result = decideRoute({ method, ua: visitor, link: current, now: NOW, token, hostFallbackUrl });
-          const configured = [current?.app.iosAppStoreUrl, current?.app.webFallbackUrl, hostFallbackUrl];
+          const configured = [
+            current?.app.iosAppStoreUrl,
+            current?.app.webFallbackUrl,
+            current?.landing?.targetUrl,
+            hostFallbackUrl,
+          ];
           const pkg = current?.app.androidPackage;
           if (pkg) configured.push(playStoreUrl(pkg, token));
           if (result.kind === "fallback") expect(configured).toContain(result.url);

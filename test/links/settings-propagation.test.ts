@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { admin, uniqueDomain } from "../support/api";
-import { linkFixture, UA, visit } from "../support/links";
+import { landingOf, linkFixture, UA, visit } from "../support/links";
 
 /**
  * An admin change reaches the edge at once where it was made: the isolate that handled the PATCH
@@ -9,7 +9,7 @@ import { linkFixture, UA, visit } from "../support/links";
  * (other isolates: within a minute, see the README). Each test warms the caches first, so the
  * old value really is cached when the change lands.
  */
-const location = (res: { headers: Headers }) => res.headers.get("location");
+const location = landingOf;
 
 describe("a settings change reaches the edge at once", () => {
   it("/ref/:code follows a new web_fallback_url on the next request; KV holds the new settings", async () => {

@@ -12,7 +12,7 @@ import {
   uniqueDomain,
   uniqueUser,
 } from "../support/api";
-import { APP_SETTINGS, kvEntries, spyOnQueuedClicks, UA, visit, waitForToken } from "../support/links";
+import { APP_SETTINGS, kvEntries, landingOf, spyOnQueuedClicks, UA, visit, waitForToken } from "../support/links";
 
 /**
  * Tenants are isolated on the link domain: a code resolves only on its own appspace's domains and
@@ -50,7 +50,7 @@ function spyOnClicks() {
   return (code: string) => queued().filter((m) => m.code === code);
 }
 
-const location = (res: { headers: Headers }) => res.headers.get("location");
+const location = landingOf;
 const SIGNALS = "tz=Europe%2FBerlin&l=de-DE&w=393&h=852";
 const APP_STORE = APP_SETTINGS.ios_app_store_url;
 

@@ -617,6 +617,7 @@ export const CORPUS_LINK: LinkSnapshot = {
   status: "pending",
   expiresAt: CORPUS_NOW + 86_400_000,
   referrerName: "Ada",
+  landing: null,
   app: {
     iosAppStoreUrl: "https://apps.apple.com/app/id1234567890",
     androidPackage: "com.example.app",

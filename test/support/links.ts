@@ -129,3 +129,16 @@ export function waitForToken(token: string | null | undefined, timeout = 15_000)
     { timeout, interval: 50 },
   );
 }
+
+/**
+ * A redirect's target without the click's `aid` (usable links' web landings carry a fresh one;
+ * test/link-api/edge.test.ts checks it), so tests can compare where a visitor was sent.
+ */
+export function landingOf(res: { headers: Headers }): string | null {
+  const location = res.headers.get("location");
+  if (location === null || !/^https?:/.test(location)) return location;
+  const url = new URL(location);
+  if (!url.searchParams.has("aid")) return location;
+  url.searchParams.delete("aid");
+  return url.toString();
+}

@@ -4,6 +4,8 @@ import { getDb } from "../../db/client";
 import { type DeferredRecord, headerLanguage, saveDeferred } from "../../deferred/records";
 import { errorJson } from "../../lib/error-response";
 import { log } from "../../lib/log";
+import { mintAid, withAid } from "../../link-api/aid";
+import { AID_SCRIPT } from "../../link-api/aid-script";
 import type { CacheDeps } from "../../links/cache";
 import { type ClickMessage, queueClick, refererHost, utmParams } from "../../links/clicks";
 import { checkToken, isOwnNavigation, mintToken } from "../../links/continue-token";
@@ -21,7 +23,7 @@ import { hostAppspace, linkSnapshot } from "../../links/snapshot";
 import type { LinkSnapshot, RoutingUa } from "../../links/types";
 import { clientKey, rateLimitedJson, rateLimitedText, withinLimit } from "../../ratelimit/limiter";
 import { POLICIES, type RateLimitPolicy } from "../../ratelimit/policies";
-import { CODE_ALPHABET, CODE_LENGTH, normalizeCode } from "../../referrals/code";
+import { CODE_ALPHABET, CODE_LENGTH, LINK_CODE_LENGTH, normalizeCode } from "../../referrals/code";
 import { hashSignal } from "../../referrals/signals";
 import type { AppEnv } from "../../types";
 
@@ -32,7 +34,8 @@ import type { AppEnv } from "../../types";
  */
 export const linksRouter = new Hono<AppEnv>();
 
-const CODE_PATTERN = new RegExp(`^[${CODE_ALPHABET}]{${CODE_LENGTH}}$`);
+/** Referral codes (10 characters) and Link API links (8). */
+const CODE_PATTERN = new RegExp(`^([${CODE_ALPHABET}]{${CODE_LENGTH}}|[${CODE_ALPHABET}]{${LINK_CODE_LENGTH}})$`);
 
 function cacheDeps(c: Context<AppEnv>): CacheDeps {
   return { kv: c.env.LINKS, waitUntil: (p) => c.executionCtx.waitUntil(p) };
@@ -107,6 +110,7 @@ function recordClick(
   route: ClickMessage["route"],
   token: string | null,
   deferredFor: RoutingUa | null,
+  aid: string | null = null,
 ) {
   const url = new URL(c.req.url);
   const ip = c.req.header("cf-connecting-ip");
@@ -127,6 +131,7 @@ function recordClick(
         city: typeof props?.city === "string" ? props.city : null,
         utm: utmParams(url),
         refererHost: refererHost(c.req.header("referer")),
+        aid,
         ...(deferredFor && token ? { deferred: await deferredRecord(c, link, token, deferredFor, null) } : {}),
       };
       await queueClick(c.env.CLICKS, message);
@@ -198,9 +203,13 @@ linksRouter.on(["GET", "HEAD"], "/ref/:code", async (c) => {
         }),
       );
     }
-    case "fallback":
-      if (usable(link, now)) recordClick(c, link, "fallback", null, null);
-      return c.redirect(route.url, 302);
+    case "fallback": {
+      if (!route.attributable || !usable(link, now)) return c.redirect(route.url, 302);
+      // The landing page gets this click's AID, the handle a later sign-up is attributed by.
+      const aid = await mintAid(loadConfig(c.env).ipHashSecret, { appspaceId: link.appspaceId, code: link.code, now });
+      recordClick(c, link, "fallback", null, null, aid);
+      return c.redirect(withAid(route.url, aid), 302);
+    }
     case "play_store":
       if (usable(link, now)) recordClick(c, link, "play_store", token, ua);
       return c.redirect(route.url, 302);
@@ -286,6 +295,19 @@ linksRouter.get("/ref/:code/continue", async (c) => {
   }
   return c.redirect(link.app.iosAppStoreUrl, 302);
 });
+
+/**
+ * The AID helper for landing pages (src/link-api/aid-script.ts): loaded cross-origin by the
+ * customer's site, so it allows cross-origin embedding (CORP) and is cached publicly.
+ */
+linksRouter.get("/aid.js", (c) =>
+  c.body(AID_SCRIPT, 200, {
+    "content-type": "text/javascript; charset=utf-8",
+    "cache-control": "public, max-age=3600",
+    "cross-origin-resource-policy": "cross-origin",
+    "access-control-allow-origin": "*",
+  }),
+);
 
 /** Universal links: iOS opens the installed app for /ref/* on this domain. */
 // The association files cost a database read on a cache miss: anonymous, so limited per IP.

@@ -5,6 +5,7 @@ import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { badRequest, notFound } from "../../lib/errors";
 import { pgTimestampToIso } from "../../lib/time";
 import { httpsHost, isPromotionActive } from "../../link-api/promotions";
+import { publishPromotion } from "../../links/snapshot";
 import type { AppEnv } from "../../types";
 import type * as routes from "./promotions.routes";
 
@@ -154,6 +155,11 @@ export const update: Handler<typeof routes.update> = async (c) => {
     ...(email !== undefined ? { email } : {}),
   });
   if (!row) throw notFound("Promotion not found");
+  // Its links land on the new target (and routing) at once, here and in KV.
+  await publishPromotion(
+    { kv: c.env.LINKS },
+    { promotionId: row.id, targetUrl: row.targetUrl, appRouting: row.appRouting },
+  );
   return c.json(promotionView(row), 200);
 };
 
