@@ -17,6 +17,9 @@ const NOW_ISO = iso(sql`now()`);
 const effectiveStatus = (t: string) =>
   sql.raw(`case when ${t}.status = 'pending' and ${t}.expires_at <= now() then 'expired' else ${t}.status end`);
 
+/** Extra event fields, merged over nothing the statement sets itself (it names its own keys last). */
+const eventExtra = (data: Record<string, unknown> | undefined) => sql`${JSON.stringify(data ?? {})}::jsonb`;
+
 const historyEntry = (milestone: string) =>
   sql`jsonb_build_array(jsonb_build_object('milestone', ${milestone}::text, 'timestamp', ${NOW_ISO}))`;
 
@@ -243,7 +246,13 @@ export async function leaderboard(db: Db, appspaceId: string, limit: number): Pr
 
 export async function advanceMilestone(
   db: Db,
-  p: { appspaceId: string; code: string; milestone: string; allowedFrom: string[] | null },
+  p: {
+    appspaceId: string;
+    code: string;
+    milestone: string;
+    allowedFrom: string[] | null;
+    eventData?: Record<string, unknown>;
+  },
 ): Promise<ReferralRow | undefined> {
   const from = p.allowedFrom
     ? sql`and milestone in (${sql.join(
@@ -262,7 +271,7 @@ export async function advanceMilestone(
     ), ev as (
       insert into events (appspace_id, type, data)
       select appspace_id, 'referral.milestone', jsonb_build_object(
-        'referral_code', code, 'referrer_id', referrer_id, 'milestone', milestone)
+        'referral_code', code, 'referrer_id', referrer_id, 'milestone', milestone) || ${eventExtra(p.eventData)}
       from upd
     )
     select ${referralColumns("upd")} from upd`);
@@ -284,6 +293,8 @@ export interface CompleteReferralInput {
   rewardValue: string | null;
   refereeRewardType: string;
   refereeRewardValue: string | null;
+  /** Merged into the `referral.completed` event's data (Link API: promotion_id, product_id, order_id). */
+  eventData?: Record<string, unknown>;
 }
 
 const NO_FLAGS: AbuseFlags = {
@@ -354,7 +365,7 @@ export async function completeReferral(
         insert into events (appspace_id, type, data)
         select appspace_id, 'referral.completed', jsonb_build_object(
           'referral_code', code, 'referrer_id', referrer_id,
-          'referred_user_id', referred_user_id, 'milestone', milestone)
+          'referred_user_id', referred_user_id, 'milestone', milestone) || ${eventExtra(p.eventData)}
         from upd
       )
       select f.open, f.self_referral, f.already_referred, f.reverse_referral, f.same_ip, f.same_device,
@@ -402,11 +413,17 @@ async function findCompletionFor(
 
 export type RewardSide = "referrer" | "referee";
 
-const CLAIM_COLUMNS: Record<RewardSide, { flag: SQL; at: SQL; event: string }> = {
-  referrer: { flag: sql.raw("reward_claimed"), at: sql.raw("reward_claimed_at"), event: "referral.reward_claimed" },
+const CLAIM_COLUMNS: Record<RewardSide, { flag: SQL; at: SQL; type: SQL; event: string }> = {
+  referrer: {
+    flag: sql.raw("reward_claimed"),
+    at: sql.raw("reward_claimed_at"),
+    type: sql.raw("reward_type"),
+    event: "referral.reward_claimed",
+  },
   referee: {
     flag: sql.raw("referee_reward_claimed"),
     at: sql.raw("referee_reward_claimed_at"),
+    type: sql.raw("referee_reward_type"),
     event: "referral.referee_reward_claimed",
   },
 };
@@ -415,14 +432,17 @@ const CLAIM_COLUMNS: Record<RewardSide, { flag: SQL; at: SQL; event: string }> =
 export async function claimReward(
   db: Db,
   p: { appspaceId: string; code: string; side: RewardSide },
-): Promise<{ status: string; claimed: boolean } | undefined> {
+): Promise<{ status: string; claimed: boolean; has_reward: boolean } | undefined> {
   const c = CLAIM_COLUMNS[p.side];
   const result = await db.execute(sql`
     with r as (
-      select id, status from referrals where appspace_id = ${p.appspaceId}::uuid and code = ${p.code}::text
+      -- A Link API referral whose receiver rule left this side without a reward has nothing to
+      -- claim; referral codes keep the Referrals API's contract (claiming a 'none' reward records it).
+      select id, status, (link_code is null or ${c.type} is distinct from 'none') as has_reward
+      from referrals where appspace_id = ${p.appspaceId}::uuid and code = ${p.code}::text
     ), upd as (
       update referrals set ${c.flag} = true, ${c.at} = now()
-       where id = (select id from r) and status = 'completed' and not ${c.flag}
+       where id = (select id from r where has_reward) and status = 'completed' and not ${c.flag}
       returning appspace_id, code, referrer_id, referred_user_id
     ), ev as (
       insert into events (appspace_id, type, data)
@@ -430,6 +450,6 @@ export async function claimReward(
         'referral_code', code, 'referrer_id', referrer_id, 'referred_user_id', referred_user_id)
       from upd
     )
-    select r.status, exists (select 1 from upd) as claimed from r`);
-  return rowsOf<{ status: string; claimed: boolean }>(result)[0];
+    select r.status, r.has_reward, exists (select 1 from upd) as claimed from r`);
+  return rowsOf<{ status: string; claimed: boolean; has_reward: boolean }>(result)[0];
 }

@@ -121,10 +121,11 @@ export function templateError(template: EmailTemplate): { field: Field; message:
       tokens = Mustache.parse(pick(template, field));
     } catch (error) {
       // mustache's own wording: "Unclosed tag at 12", 'Unclosed section "reward" at 40', …
-      return { field, message: `${field}: ${error instanceof Error ? error.message : String(error)}` };
+      return { field, message: error instanceof Error ? error.message : String(error) };
     }
     const message = tokenError(tokens, field);
-    if (message) return { field, message: `${field}: ${message}` };
+    // No field prefix in the message: callers put `field` where they want it.
+    if (message) return { field, message };
   }
   return null;
 }
@@ -138,7 +139,7 @@ function tokenError(tokens: TemplateSpans, field: Field): string | null {
         break;
       case "&":
         if (field === "html")
-          return `unescaped output ({{{${value}}}} or {{& ${value}}}) is not allowed in html: values must be escaped`;
+          return `unescaped output ({{{${value}}}} or {{& ${value}}}) is not allowed in html; use {{${value}}}`;
         if (!KNOWN_NAMES.has(value)) return unknown(value);
         break;
       case "name":

@@ -72,9 +72,16 @@ export function planMilestone(
   return { completes: false, allowedFrom: ["pending", ...settings.milestones.slice(0, index)] };
 }
 
-export type ClaimOutcome = "claimed" | "not_completed" | "already_claimed";
+export type ClaimOutcome = "claimed" | "not_completed" | "no_reward" | "already_claimed";
 
-export function claimOutcome(observed: { status: string; claimed: boolean } | undefined): ClaimOutcome {
+/**
+ * A side whose reward type is `none` (a Link API promotion rewarding only the other side) has
+ * nothing to claim.
+ */
+export function claimOutcome(
+  observed: { status: string; claimed: boolean; has_reward?: boolean } | undefined,
+): ClaimOutcome {
   if (observed?.status !== "completed") return "not_completed";
+  if (observed.has_reward === false) return "no_reward";
   return observed.claimed ? "claimed" : "already_claimed";
 }

@@ -244,6 +244,7 @@ async function claim(c: Context<AppEnv>, rawCode: string, side: repo.RewardSide)
   const observed = await repo.claimReward(c.var.db, { appspaceId: c.var.caller.appspace.id, code, side });
   const outcome = claimOutcome(observed);
   if (outcome === "not_completed") throw notFound("Referral not found or not completed");
+  if (outcome === "no_reward") throw conflict("No reward to claim");
   if (outcome === "already_claimed") throw conflict("Reward already claimed");
   return code;
 }
