@@ -14,6 +14,7 @@ import { ipRateLimit } from "./middleware/rate-limit";
 import { services } from "./middleware/services";
 import { POLICIES } from "./ratelimit/policies";
 import { adminRouter } from "./routes/admin";
+import { conversionsRouter } from "./routes/conversions";
 import { deferredRouter } from "./routes/deferred";
 import { linksApiRouter, usersRouter } from "./routes/link-api";
 import { linksRouter } from "./routes/links";
@@ -119,6 +120,7 @@ export function createApp() {
   app.route("/v1/api/promotions", promotionsRouter);
   app.route("/v1/api/links", linksApiRouter);
   app.route("/v1/api/users", usersRouter);
+  app.route("/v1/api/conversions", conversionsRouter);
   app.route("/api/deferred", deferredRouter);
   allowMethods = methodNotAllowed(app);
   documentIdempotencyKey(app);
