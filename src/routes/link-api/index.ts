@@ -8,4 +8,8 @@ linksApiRouter.openapi(routes.createLink, handlers.createLink).openapi(routes.ge
 
 /** `/v1/api/users/*` — Link API users (lookup, export, erasure). */
 export const usersRouter = secretApiRouter();
-usersRouter.openapi(routes.findUserByEmail, handlers.findUserByEmail).openapi(routes.getUser, handlers.getUser);
+usersRouter
+  .openapi(routes.findUserByEmail, handlers.findUserByEmail)
+  .openapi(routes.getUser, handlers.getUser)
+  .openapi(routes.exportUser, handlers.exportUser)
+  .openapi(routes.deleteUser, handlers.deleteUser);

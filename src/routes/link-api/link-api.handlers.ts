@@ -1,9 +1,11 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import { referralUrlPrefix } from "../../appspaces/settings";
 import * as repo from "../../db/link-api";
+import * as privacy from "../../db/privacy";
 import { badRequest, notFound, PG_UNIQUE_VIOLATION, pgErrorCode } from "../../lib/errors";
 import { canonicalEmail, normalizeEmail } from "../../link-api/email-address";
 import { httpsHost, type RewardReceiver } from "../../link-api/promotions";
+import { forgetLink } from "../../links/snapshot";
 import { generateLinkCode, normalizeCode } from "../../referrals/code";
 import type { AppEnv } from "../../types";
 import type * as routes from "./link-api.routes";
@@ -106,4 +108,24 @@ export const findUserByEmail: Handler<typeof routes.findUserByEmail> = async (c)
   const row = await repo.findUser(c.var.db, c.var.caller.appspace.id, { email });
   if (!row) throw notFound("User not found");
   return c.json(userView(row), 200);
+};
+
+export const exportUser: Handler<typeof routes.exportUser> = async (c) => {
+  const { id } = c.req.valid("param");
+  const appspaceId = c.var.caller.appspace.id;
+  const [user, held] = await Promise.all([
+    repo.findUser(c.var.db, appspaceId, { id }),
+    privacy.exportUser(c.var.db, appspaceId, id),
+  ]);
+  if (!user || !held) throw notFound("User not found");
+  return c.json({ user: userView(user), ...held }, 200);
+};
+
+export const deleteUser: Handler<typeof routes.deleteUser> = async (c) => {
+  const erased = await privacy.eraseUser(c.var.db, c.var.caller.appspace.id, c.req.valid("param").id);
+  if (!erased) throw notFound("User not found");
+  // The edge forgets their links (and the referrals naming them) here and in KV; other isolates'
+  // memory copies expire within the cache's freshness window (src/links/cache.ts).
+  await Promise.all(erased.codes.map((code) => forgetLink({ kv: c.env.LINKS }, code)));
+  return c.body(null, 204);
 };

@@ -6,6 +6,7 @@ import {
   LinkCodeParam,
   LinkDetail,
   User,
+  UserExport,
   UserIdParam,
   UserQuery,
 } from "./link-api.schemas";
@@ -55,4 +56,27 @@ export const findUserByEmail = createRoute({
   summary: "Find a user by email (exact, normalized; secret key)",
   request: { query: UserQuery },
   responses: { 200: jsonContent(User, "The user"), ...errorResponses(400, 401, 403, 404) },
+});
+
+export const exportUser = createRoute({
+  method: "get",
+  path: "/{id}/export",
+  tags,
+  security,
+  summary: "Everything held about a user, as JSON (secret key)",
+  request: { params: UserIdParam },
+  responses: {
+    200: jsonContent(UserExport, "The user's data"),
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+export const deleteUser = createRoute({
+  method: "delete",
+  path: "/{id}",
+  tags,
+  security,
+  summary: "Erase a user: personal data removed everywhere, aggregate counts kept (secret key)",
+  request: { params: UserIdParam },
+  responses: { 204: { description: "Erased" }, ...errorResponses(400, 401, 403, 404) },
 });

@@ -125,3 +125,24 @@ export const User = z
 export const UserQuery = z.object({
   email: emailAddress.openapi({ description: "Exact match on the normalized email" }),
 });
+
+const record = z.record(z.string(), z.unknown());
+
+export const UserExport = z
+  .object({
+    user: User,
+    consents: z.array(z.object({ granted_at: z.string(), text_version: z.string().nullable(), source: z.string() })),
+    links: z.array(
+      z.object({
+        code: z.string(),
+        promotion_id: z.string(),
+        target_url: z.string().nullable(),
+        created_at: z.string(),
+        clicks: z.number().int(),
+      }),
+    ),
+    referrals_as_referrer: z.array(record),
+    referrals_as_referee: z.array(record),
+    emails: z.array(record),
+  })
+  .openapi("UserExport");
