@@ -86,9 +86,13 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(op?.responses ?? {})).toContain("401");
   });
 
-  it("documents only the JSON API: /v1/api/referral, /api/deferred and /v1/admin", async () => {
+  it("documents only the JSON API: /v1/api/*, /api/deferred and /v1/admin", async () => {
     const doc = await getDoc();
-    for (const path of Object.keys(doc.paths)) expect(path).toMatch(/^\/(v1\/(api\/referral|admin)|api\/deferred)\//);
+    for (const path of Object.keys(doc.paths)) {
+      expect(path).toMatch(
+        /^\/(v1\/(api\/(referral|promotions|links|conversions|users|emails)|admin)|api\/deferred)(\/|$)/,
+      );
+    }
     expect(
       Object.keys(doc.paths)
         .filter((p) => p.startsWith("/api/deferred/"))

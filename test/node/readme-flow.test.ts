@@ -20,14 +20,16 @@ const README = resolve(import.meta.dirname, "../../README.md");
 // Ends in "=", as `openssl rand -base64 32` tokens do: `cut -d= -f2` would cut it short.
 const ADMIN_TOKEN = "readme-flow-admin+token/0123456789AB==";
 
-/** The ```sh blocks of README.md's "## Try it" section, joined. */
-function tryItScript(readme: string): string {
-  const section = /^## Try it\n([\s\S]*?)(?=^## |(?![\s\S]))/m.exec(readme)?.[1];
-  if (section === undefined) throw new Error('README.md has no "## Try it" section');
+/** The ```sh blocks of one of README.md's "## <title>" sections, joined. */
+function sectionScript(readme: string, title: string): string {
+  const section = new RegExp(`^## ${title}\\n([\\s\\S]*?)(?=^## |(?![\\s\\S]))`, "m").exec(readme)?.[1];
+  if (section === undefined) throw new Error(`README.md has no "## ${title}" section`);
   const blocks = [...section.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1] ?? "");
-  if (blocks.length === 0) throw new Error('README.md\'s "## Try it" section has no ```sh block');
+  if (blocks.length === 0) throw new Error(`README.md's "## ${title}" section has no \`\`\`sh block`);
   return blocks.join("\n");
 }
+
+const tryItScript = (readme: string) => sectionScript(readme, "Try it");
 
 /** The `# →` outputs of a script, as whole-line patterns. */
 function documentedOutputs(script: string): { text: string; pattern: RegExp }[] {
@@ -86,8 +88,8 @@ function runBash(script: string, cwd: string, env: Record<string, string>): Prom
   });
 }
 
-/** What is wrong with a run of the flow: documented outputs it didn't print, broken links between steps. */
-function problems(run: Run, script: string): string[] {
+/** Documented outputs a run didn't print (in order), and a failing exit. */
+function outputProblems(run: Run, script: string): string[] {
   const found: string[] = [];
   if (run.code !== 0) found.push(`bash exited with ${run.code}`);
   const lines = run.stdout.split("\n");
@@ -97,6 +99,13 @@ function problems(run: Run, script: string): string[] {
     if (at < 0) found.push(`no output line matches the documented "# → ${text}"`);
     else next = at + 1;
   }
+  return found;
+}
+
+/** What is wrong with a run of the flow: documented outputs it didn't print, broken links between steps. */
+function problems(run: Run, script: string): string[] {
+  const found = outputProblems(run, script);
+  const lines = run.stdout.split("\n");
   // The steps hand each other the same referral: created, clicked, claimed, completed.
   const json = lines.flatMap((line) => {
     try {
@@ -166,5 +175,32 @@ describe('README "Try it"', () => {
     const result = await run(sameIp);
     expect(result.stdout).toContain('"reason":"same_ip"');
     expect(problems(result, sameIp)).not.toEqual([]);
+  }, 60_000);
+});
+
+describe('README "Link API"', () => {
+  let stack: WorkerStack;
+  let dir: string;
+  const script = sectionScript(readFileSync(README, "utf8"), "Link API");
+
+  beforeAll(async () => {
+    stack = await startWorkerStack({ adminToken: ADMIN_TOKEN });
+    dir = mkdtempSync(join(tmpdir(), "edgeref-readme-link-api-"));
+    writeFileSync(join(dir, ".dev.vars"), `ADMIN_TOKEN=${ADMIN_TOKEN}\nIP_HASH_SECRET=x\n`);
+  });
+  afterAll(async () => {
+    await stack?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("runs the whole flow as documented: promotion, link, click with aid, conversion, export, erasure", async () => {
+    expect(documentedOutputs(script).length).toBeGreaterThanOrEqual(7);
+    const result = await runBash(script, dir, { BASE: stack.origin });
+    expect(outputProblems(result, script), explain(result, stack)).toEqual([]);
+    // The conversion is the click's: the aid the landing got names the link the conversion completed.
+    const lines = result.stdout.split("\n");
+    const code = /"code":"([A-Z0-9]{8})"/.exec(result.stdout)?.[1];
+    const landing = lines.find((line) => line.startsWith("https://shop.example.com/"));
+    expect(new URL(landing ?? "https://x/").searchParams.get("aid")?.startsWith(`${code}.`)).toBe(true);
   }, 60_000);
 });

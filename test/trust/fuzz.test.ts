@@ -165,7 +165,7 @@ function fromSchema(
     if (type === "string") choices.push(stringFor(schema, fixture, name, plausible));
     if (type === "array" && depth < 4) {
       const items =
-        name === "domains"
+        name === "domains" || name === "allowed_hosts"
           ? domain(fixture, plausible)
           : fromSchema(doc, schema.items ?? {}, fixture, plausible, name, depth + 1);
       choices.push(fc.array(items, { maxLength: Math.min(schema.maxItems ?? 4, 4) }));
@@ -241,6 +241,7 @@ function stringFor(schema: Schema, fixture: Fixture, name: string, plausible: bo
   if (name === "url") valid.push(fc.constant(fixture.hookUrl));
   else if (schema.format === "uuid") valid.push(fc.uuid());
   else if (schema.format === "uri") valid.push(fc.webUrl(), fc.constant("https://apps.apple.com/app/id1"));
+  else if (schema.format === "email") valid.push(fc.emailAddress());
   else if (schema.pattern) valid.push(fc.stringMatching(new RegExp(schema.pattern)));
   else valid.push(fc.string({ maxLength: schema.maxLength ? Math.min(schema.maxLength, 40) : 40 }));
   if (name === "referral_code" || name === "code") valid.push(fc.constant(fixture.code));

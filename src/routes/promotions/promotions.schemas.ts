@@ -1,19 +1,11 @@
 import { z } from "@hono/zod-openapi";
+import { domainSchema } from "../../appspaces/domains";
 import { httpsUrl, REWARD_TYPES, rewardValue } from "../../appspaces/settings";
 import { REWARD_RECEIVERS } from "../../link-api/promotions";
 
 export const PromotionIdParam = z.object({
   id: z.uuid("must be a UUID").openapi({ param: { name: "id", in: "path" }, example: "0b6f…" }),
 });
-
-const hostName = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(
-    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/,
-    "must be a host name like shop.example.com",
-  );
 
 const timestamp = z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z" });
 
@@ -44,7 +36,7 @@ const fields = {
     description: "Where referred visitors land (https)",
   }),
   allowed_hosts: z
-    .array(hostName)
+    .array(domainSchema)
     .min(1)
     .max(20)
     .openapi({ description: "Hosts a per-link target_url may use; default: the host of target_url" }),
