@@ -1,6 +1,4 @@
 import { type Context, Hono } from "hono";
-import { loadConfig } from "../../config";
-import { getDb } from "../../db/client";
 import { type DeferredRecord, headerLanguage, saveDeferred } from "../../deferred/records";
 import { errorJson } from "../../lib/error-response";
 import { log } from "../../lib/log";
@@ -21,6 +19,7 @@ import {
 import { decideRoute, isLinkUsable, linkServesHost } from "../../links/route";
 import { hostAppspace, linkSnapshot } from "../../links/snapshot";
 import type { LinkSnapshot, RoutingUa } from "../../links/types";
+import { services } from "../../middleware/services";
 import { clientKey, rateLimitedJson, rateLimitedText, withinLimit } from "../../ratelimit/limiter";
 import { POLICIES, type RateLimitPolicy } from "../../ratelimit/policies";
 import { CODE_ALPHABET, CODE_LENGTH, LINK_CODE_LENGTH, normalizeCode } from "../../referrals/code";
@@ -33,6 +32,10 @@ import type { AppEnv } from "../../types";
  * snapshot is cached, and everything it records leaves through `waitUntil`.
  */
 export const linksRouter = new Hono<AppEnv>();
+
+// The same services as the API (config parsed once per env, one database client per isolate; both
+// cached, so the hot path pays nothing for them), mounted by path: the API's own paths never pass here.
+for (const path of ["/ref/*", "/.well-known/*"]) linksRouter.use(path, services());
 
 /** Referral codes (10 characters) and Link API links (8). */
 const CODE_PATTERN = new RegExp(`^([${CODE_ALPHABET}]{${CODE_LENGTH}}|[${CODE_ALPHABET}]{${LINK_CODE_LENGTH}})$`);
@@ -61,9 +64,9 @@ const limited = (c: Context<AppEnv>, policy: RateLimitPolicy) =>
 async function hostedLink(c: Context<AppEnv>, rawCode: string): Promise<LinkSnapshot | null> {
   const code = normalizeCode(rawCode);
   if (!CODE_PATTERN.test(code)) return null;
-  const link = await linkSnapshot(getDb(loadConfig(c.env)), cacheDeps(c), code);
+  const link = await linkSnapshot(c.var.db, cacheDeps(c), code);
   const host = new URL(c.req.url).hostname;
-  return link && linkServesHost(link, host, loadConfig(c.env).sharedLinkHosts) ? link : null;
+  return link && linkServesHost(link, host, c.var.config.sharedLinkHosts) ? link : null;
 }
 
 async function deferredRecord(
@@ -74,7 +77,7 @@ async function deferredRecord(
   signals: Partial<DeferredRecord["signals"]> | null,
 ): Promise<DeferredRecord> {
   const ip = c.req.header("cf-connecting-ip") ?? "unknown";
-  const secret = loadConfig(c.env).ipHashSecret;
+  const secret = c.var.config.ipHashSecret;
   const props = cf(c);
   const [ipHash, fingerprint] = await Promise.all([
     hashSignal(secret, "ip", link.appspaceId, ip),
@@ -114,7 +117,7 @@ function recordClick(
 ) {
   const url = new URL(c.req.url);
   const ip = c.req.header("cf-connecting-ip");
-  const secret = loadConfig(c.env).ipHashSecret;
+  const secret = c.var.config.ipHashSecret;
   const props = cf(c);
   c.executionCtx.waitUntil(
     (async () => {
@@ -154,72 +157,70 @@ function recordDeferred(
   );
 }
 
-const usable = (link: LinkSnapshot | null, now: number): link is LinkSnapshot =>
-  link !== null && isLinkUsable(link, now);
-
 linksRouter.on(["GET", "HEAD"], "/ref/:code", async (c) => {
   const now = Date.now();
+  const { config, db } = c.var;
   const ua = classifyForRouting(c.req.header("user-agent"));
   const counted = c.req.method === "GET" && !ua.crawler;
   const policy = counted ? POLICIES.clicks : POLICIES.crawlers;
   if (await limited(c, policy)) return rateLimitedText(policy);
-  const db = getDb(loadConfig(c.env));
-  const deps = cacheDeps(c);
   const code = normalizeCode(c.req.param("code"));
   const link = await hostedLink(c, code);
+  const live = link !== null && isLinkUsable(link, now) ? link : null;
   const host = new URL(c.req.url).hostname;
-  const linkFallback = link ? link.app.webFallbackUrl : null;
-  const hostFallbackUrl = usable(link, now)
+  const hostFallbackUrl = live
     ? null
-    : (linkFallback ?? (await hostAppspace(db, deps, host))?.settings.web_fallback_url ?? null);
+    : (link?.app.webFallbackUrl ?? (await hostAppspace(db, cacheDeps(c), host))?.settings.web_fallback_url ?? null);
   // Only store-bound visits need a token (Play Store referrer, iOS /continue); minting costs an HMAC.
-  const storeBound = counted && usable(link, now) && (ua.os === "ios" || ua.os === "android");
   const token =
-    storeBound && link
-      ? await mintToken(loadConfig(c.env).ipHashSecret, {
-          appspaceId: link.appspaceId,
-          code: link.code,
+    counted && live && (ua.os === "ios" || ua.os === "android")
+      ? await mintToken(config.ipHashSecret, {
+          appspaceId: live.appspaceId,
+          code: live.code,
           client: clientKey(c.req.header("cf-connecting-ip")),
           now,
         })
       : "";
   const route = decideRoute({ method: c.req.method, ua, link, now, token, hostFallbackUrl });
 
+  if (!live) {
+    // An unknown or finished link: decideRoute answers it with HEAD, a fallback or not_found only.
+    if (route.kind === "head") return c.body(null, 404, { "content-type": "text/html; charset=UTF-8" });
+    if (route.kind === "fallback") return c.redirect(route.url, 302);
+    return html(c, notFoundPage(), 404);
+  }
   switch (route.kind) {
     case "head":
-      return c.body(null, usable(link, now) ? 200 : 404, { "content-type": "text/html; charset=UTF-8" });
+      return c.body(null, 200, { "content-type": "text/html; charset=UTF-8" });
     case "not_found":
       return html(c, notFoundPage(), 404);
     case "preview": {
-      const app = link?.app;
-      const referrerName = link?.referrerName ?? null;
+      const { app, referrerName } = live;
       return html(
         c,
         previewPage({
-          title: fillPlaceholders(app?.ogTitle ?? "{{referrer_name}} invited you", referrerName),
-          description: fillPlaceholders(app?.ogDescription ?? "Accept the invitation to get started.", referrerName),
-          imageUrl: app?.ogImageUrl ?? null,
+          title: fillPlaceholders(app.ogTitle ?? "{{referrer_name}} invited you", referrerName),
+          description: fillPlaceholders(app.ogDescription ?? "Accept the invitation to get started.", referrerName),
+          imageUrl: app.ogImageUrl,
           url: `https://${host}/ref/${code}`,
         }),
       );
     }
     case "fallback": {
-      if (!route.attributable || !usable(link, now)) return c.redirect(route.url, 302);
       // The landing page gets this click's AID, the handle a later sign-up is attributed by.
-      const aid = await mintAid(loadConfig(c.env).ipHashSecret, { appspaceId: link.appspaceId, code: link.code, now });
-      recordClick(c, link, "fallback", null, null, aid);
+      const aid = await mintAid(config.ipHashSecret, { appspaceId: live.appspaceId, code: live.code, now });
+      recordClick(c, live, "fallback", null, null, aid);
       return c.redirect(withAid(route.url, aid), 302);
     }
     case "play_store":
-      if (usable(link, now)) recordClick(c, link, "play_store", token, ua);
+      recordClick(c, live, "play_store", token, ua);
       return c.redirect(route.url, 302);
     case "ios_page":
-      if (usable(link, now)) recordClick(c, link, "ios_page", token, null);
+      recordClick(c, live, "ios_page", token, null);
       // The deferred record is written by /continue, with the page's signals (or without).
       return html(c, iosPage({ continueUrl: `/ref/${code}/continue?t=${token}` }));
     case "interstitial": {
-      if (!usable(link, now)) return html(c, notFoundPage(), 404);
-      recordClick(c, link, "interstitial", token, route.os === "android" ? ua : null);
+      recordClick(c, live, "interstitial", token, route.os === "android" ? ua : null);
       const storeUrl = route.os === "ios" && route.storeUrl ? `/ref/${code}/continue?t=${token}` : route.storeUrl;
       const openUrl =
         route.os === "android"
@@ -227,7 +228,7 @@ linksRouter.on(["GET", "HEAD"], "/ref/:code", async (c) => {
           : route.os === "ios"
             ? `x-safari-https://${host}/ref/${code}`
             : null;
-      const title = fillPlaceholders(link.app.ogTitle ?? "{{referrer_name}} invited you", link.referrerName);
+      const title = fillPlaceholders(live.app.ogTitle ?? "{{referrer_name}} invited you", live.referrerName);
       return html(c, interstitialPage({ os: route.os, openUrl, storeUrl, title }));
     }
   }
@@ -256,12 +257,12 @@ linksRouter.get("/ref/:code/continue", async (c) => {
     return c.text("This link must be opened directly.", 403, { "cache-control": "no-store" });
   }
   const link = await hostedLink(c, c.req.param("code"));
-  if (!usable(link, now) || !link.app.iosAppStoreUrl) {
+  if (!link || !isLinkUsable(link, now) || !link.app.iosAppStoreUrl) {
     const fallback = link?.app.webFallbackUrl;
     return fallback ? c.redirect(fallback, 302) : html(c, notFoundPage(), 404);
   }
   const token = c.req.query("t");
-  const secret = loadConfig(c.env).ipHashSecret;
+  const secret = c.var.config.ipHashSecret;
   const valid =
     token !== undefined &&
     (await checkToken(secret, token, {
@@ -317,7 +318,7 @@ linksRouter.use("/.well-known/*", async (c, next) => {
 });
 
 linksRouter.get("/.well-known/apple-app-site-association", async (c) => {
-  const space = await hostAppspace(getDb(loadConfig(c.env)), cacheDeps(c), new URL(c.req.url).hostname);
+  const space = await hostAppspace(c.var.db, cacheDeps(c), new URL(c.req.url).hostname);
   const teamId = space?.settings.apple_team_id;
   const bundles = space?.settings.ios_bundle_ids ?? [];
   if (!teamId || bundles.length === 0) return errorJson(c, 404, "No iOS app is configured for this domain");
@@ -336,7 +337,7 @@ linksRouter.get("/.well-known/apple-app-site-association", async (c) => {
 
 /** App Links: Android opens the installed app for this domain's links. */
 linksRouter.get("/.well-known/assetlinks.json", async (c) => {
-  const space = await hostAppspace(getDb(loadConfig(c.env)), cacheDeps(c), new URL(c.req.url).hostname);
+  const space = await hostAppspace(c.var.db, cacheDeps(c), new URL(c.req.url).hostname);
   const pkg = space?.settings.android_package;
   const fingerprints = space?.settings.android_sha256_cert_fingerprints ?? [];
   if (!pkg || fingerprints.length === 0) return errorJson(c, 404, "No Android app is configured for this domain");
