@@ -16,10 +16,12 @@ import { POLICIES } from "./ratelimit/policies";
 import { adminRouter } from "./routes/admin";
 import { conversionsRouter } from "./routes/conversions";
 import { deferredRouter } from "./routes/deferred";
+import { emailsRouter } from "./routes/emails";
 import { linksApiRouter, usersRouter } from "./routes/link-api";
 import { linksRouter } from "./routes/links";
 import { promotionsRouter } from "./routes/promotions";
 import { referralsRouter } from "./routes/referrals";
+import { unsubscribeRouter } from "./routes/unsubscribe";
 import type { AppEnv } from "./types";
 
 export const API_VERSION = "0.1.0";
@@ -51,6 +53,7 @@ export function createApp() {
   // The public link domain first: its hot path skips the API's middleware (request ids, body
   // limits, the database client), which it doesn't need.
   app.route("/", linksRouter);
+  app.route("/", unsubscribeRouter);
   app.use("*", requestId());
   // Anonymous, non-link routes: a budget per IP (the API's are per key, in its auth middleware).
   for (const path of ["/health", "/openapi.json", "/docs", "/docs/*"]) app.use(path, ipRateLimit(POLICIES.public));
@@ -121,6 +124,7 @@ export function createApp() {
   app.route("/v1/api/links", linksApiRouter);
   app.route("/v1/api/users", usersRouter);
   app.route("/v1/api/conversions", conversionsRouter);
+  app.route("/v1/api/emails", emailsRouter);
   app.route("/api/deferred", deferredRouter);
   allowMethods = methodNotAllowed(app);
   documentIdempotencyKey(app);

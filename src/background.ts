@@ -2,6 +2,7 @@ import { loadConfig } from "./config";
 import { getDb } from "./db/client";
 import { pruneExpired } from "./db/retention";
 import { pruneDeliveries } from "./db/webhooks";
+import { deliverEmail, type EmailMessage, recordEmailDeadLetters, sweepEmails } from "./email/outbox";
 import { log } from "./lib/log";
 import { infrastructureBackoff } from "./lib/queue";
 import { consumeClicks, consumeDeadClicks } from "./links/click-consumer";
@@ -12,7 +13,7 @@ import type { WebhookMessage } from "./webhooks/outbox";
 import { sweepOutbox } from "./webhooks/outbox";
 
 /**
- * Queue consumers, by queue name: clicks, webhook deliveries, and each one's dead letters
+ * Queue consumers, by queue name: clicks, webhook deliveries, emails, and each one's dead letters
  * (`<queue>-dlq`). Every queue has a dead-letter queue, and every dead-letter consumer records
  * what it got (the `dead_letters` table).
  */
@@ -47,32 +48,60 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings): 
       );
       return;
     }
+    case "emails-dlq":
+      return recordEmailDeadLetters(db, batch.queue, batch.messages as readonly Message<EmailMessage>[]);
+    case "emails": {
+      const messages = batch.messages as readonly Message<EmailMessage>[];
+      const options = { email: config.email, publicBaseUrl: config.publicBaseUrl, secret: config.ipHashSecret };
+      await Promise.all(
+        messages.map((message) =>
+          deliverEmail(db, message, options).catch((error: unknown) => {
+            // Our failure (the database, say), not the provider's: the message comes back later. A
+            // row this left `sending` is re-sent by the sweep once abandoned.
+            log.error("email delivery crashed; retrying the message", { error, emailId: message.body?.email_id });
+            message.retry({ delaySeconds: infrastructureBackoff(message.attempts) });
+          }),
+        ),
+      );
+      return;
+    }
     default:
       // A queue wired to this Worker that it doesn't know: fail loudly rather than treat its
       // messages as something they are not (the queue retries, then dead-letters them).
+      kind satisfies null;
       throw new Error(`no consumer for queue "${batch.queue}"`);
   }
 }
 
-type QueueKind = "clicks" | "clicks-dlq" | "webhooks" | "webhooks-dlq";
+const QUEUE_KINDS = ["clicks-dlq", "webhooks-dlq", "emails-dlq", "clicks", "webhooks", "emails"] as const;
+type QueueKind = (typeof QUEUE_KINDS)[number];
 
 /** Queues are told apart by their name's ending, so a deployment may prefix them as it likes. */
 export function queueKind(name: string): QueueKind | null {
-  for (const kind of ["clicks-dlq", "webhooks-dlq", "clicks", "webhooks"] as const) {
+  for (const kind of QUEUE_KINDS) {
     if (name.endsWith(`-${kind}`) || name === kind) return kind;
   }
   return null;
 }
 
-/** Cron: dispatch what the immediate path missed, re-send overdue attempts, apply the retention. */
+/**
+ * Cron: dispatch what the immediate path missed, re-send overdue webhook attempts and emails,
+ * apply the retention.
+ */
 export async function handleScheduled(env: Bindings): Promise<void> {
   const config = loadConfig(env);
   const db = getDb(config);
   const swept = await sweepOutbox(db, env.WEBHOOKS);
+  const emails = await sweepEmails(db, env.EMAILS);
   const pruned = {
     webhookDeliveries: await pruneDeliveries(db, config.webhookLogRetentionDays),
     ...(await pruneExpired(db, config.retention)),
   };
-  if (swept.events || swept.resent || Object.values(pruned).some(Boolean))
-    log.info("cron", { dispatchedEvents: swept.events, resentAttempts: swept.resent, pruned });
+  if (swept.events || swept.resent || emails.resent || Object.values(pruned).some(Boolean))
+    log.info("cron", {
+      dispatchedEvents: swept.events,
+      resentAttempts: swept.resent,
+      resentEmails: emails.resent,
+      pruned,
+    });
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { EmailProviderConfig } from "./email/providers";
 import { RETRY_DELAYS_SECONDS } from "./webhooks/retry";
 
 function retentionDays(min: number, message?: string) {
@@ -33,6 +34,16 @@ const configSchema = z.object({
     .string()
     .regex(/^[a-z0-9.:[\]-]+(,[a-z0-9.:[\]-]+)*$/i, "must be comma-separated host names, e.g. go.example.com,localhost")
     .optional(),
+  // Transactional email (src/email/outbox.ts). No provider: every email is captured in the outbox.
+  EMAIL_PROVIDER: z.enum(["resend", "postmark"], { error: 'must be "resend", "postmark" or empty' }).optional(),
+  EMAIL_API_KEY: z.string().trim().min(1).optional(),
+  EMAIL_FROM: z
+    .string()
+    .max(400)
+    .refine((value) => parseFromAddress(value) !== null, 'must be an email address or "Name <address>"')
+    .optional(),
+  EMAIL_API_BASE: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
 });
 
 export interface Config {
@@ -53,6 +64,41 @@ export interface Config {
    * dev hosts). Any other host serves only the codes of the appspace that owns it.
    */
   sharedLinkHosts: ReadonlySet<string>;
+  email: EmailConfig;
+  /**
+   * Where this Worker is reached when an appspace has no domain of its own: the base of the
+   * unsubscribe and link URLs in its emails (no trailing slash).
+   */
+  publicBaseUrl: string;
+}
+
+export interface EmailConfig {
+  /** null: no provider, so every email is captured in the outbox (rendered, never sent). */
+  provider: EmailProviderConfig | null;
+  /** EMAIL_FROM: the sender address, and the display name used when a promotion sets none. */
+  from: { name: string | null; address: string };
+}
+
+/** Used while no EMAIL_FROM is set and nothing is sent (capture mode). */
+export const DEFAULT_EMAIL_FROM = "edgeref <noreply@example.com>";
+export const DEFAULT_PUBLIC_BASE_URL = "http://localhost:8787";
+
+const fromAddressSchema = z.email();
+
+/**
+ * `ann@example.com`, `Ann <ann@example.com>` or `"Acme, Inc." <ann@example.com>`: the display
+ * name (unquoted) and the address, or null when it is neither.
+ */
+export function parseFromAddress(value: string): { name: string | null; address: string } | null {
+  const m = /^\s*(?:([^<>]*?)\s*<([^<>\s]+)>|([^<>\s]+))\s*$/.exec(value);
+  if (!m) return null;
+  const address = m[2] ?? m[3] ?? "";
+  if (!fromAddressSchema.safeParse(address).success) return null;
+  let name = m[1]?.trim() ?? "";
+  if (/^"(?:[^"\\]|\\.)*"$/.test(name)) name = name.slice(1, -1).replace(/\\(.)/g, "$1");
+  // A header value: no line breaks or other control characters may come from configuration.
+  if ([...name].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)) return null;
+  return { name: name || null, address };
 }
 
 /** Local development hosts: `wrangler dev`, the browser tests. */
@@ -89,6 +135,11 @@ export function loadConfig(env: Partial<Record<keyof z.input<typeof configSchema
     RETENTION_BATCH_SIZE: env.RETENTION_BATCH_SIZE || undefined,
     RETENTION_MAX_BATCHES: env.RETENTION_MAX_BATCHES || undefined,
     SHARED_LINK_HOSTS: env.SHARED_LINK_HOSTS || undefined,
+    EMAIL_PROVIDER: env.EMAIL_PROVIDER || undefined,
+    EMAIL_API_KEY: env.EMAIL_API_KEY || undefined,
+    EMAIL_FROM: env.EMAIL_FROM || undefined,
+    EMAIL_API_BASE: env.EMAIL_API_BASE || undefined,
+    PUBLIC_BASE_URL: env.PUBLIC_BASE_URL || undefined,
   });
   if (!parsed.success) {
     // zod 4 leaves `input` out of its issues, so whether a binding is missing is read from `env`.
@@ -107,6 +158,17 @@ export function loadConfig(env: Partial<Record<keyof z.input<typeof configSchema
       "Server misconfigured: EVENT_RETENTION_DAYS must be at least WEBHOOK_LOG_RETENTION_DAYS (an event's delivery log goes with it)",
     );
   }
+  const provider = parsed.data.EMAIL_PROVIDER;
+  if (provider && !parsed.data.EMAIL_API_KEY) {
+    throw new ConfigError(
+      `Server misconfigured: EMAIL_API_KEY is not set (required when EMAIL_PROVIDER is ${provider})`,
+    );
+  }
+  if (provider && !parsed.data.EMAIL_FROM) {
+    throw new ConfigError(`Server misconfigured: EMAIL_FROM is not set (required when EMAIL_PROVIDER is ${provider})`);
+  }
+  const from = parseFromAddress(parsed.data.EMAIL_FROM ?? DEFAULT_EMAIL_FROM);
+  if (!from) throw new Error("unreachable: EMAIL_FROM was validated");
   const config: Config = {
     databaseUrl: parsed.data.DATABASE_URL,
     adminToken: parsed.data.ADMIN_TOKEN,
@@ -125,6 +187,13 @@ export function loadConfig(env: Partial<Record<keyof z.input<typeof configSchema
     sharedLinkHosts: new Set(
       (parsed.data.SHARED_LINK_HOSTS ?? DEFAULT_SHARED_LINK_HOSTS).toLowerCase().split(",").filter(Boolean),
     ),
+    email: {
+      provider: provider
+        ? { provider, apiKey: parsed.data.EMAIL_API_KEY ?? "", apiBase: parsed.data.EMAIL_API_BASE ?? null }
+        : null,
+      from,
+    },
+    publicBaseUrl: (parsed.data.PUBLIC_BASE_URL ?? DEFAULT_PUBLIC_BASE_URL).replace(/\/+$/, ""),
   };
   cache.set(env, config);
   return config;

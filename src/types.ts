@@ -2,6 +2,7 @@ import type { Settings } from "./appspaces/settings";
 import type { KeyType } from "./auth/keys";
 import type { Config } from "./config";
 import type { Db } from "./db/client";
+import type { EmailMessage } from "./email/outbox";
 import type { ClickMessage } from "./links/clicks";
 import type { WebhookMessage } from "./webhooks/outbox";
 
@@ -9,9 +10,10 @@ import type { WebhookMessage } from "./webhooks/outbox";
  * The Worker's bindings, typed once: the generated `CloudflareBindings` (wrangler types) knows
  * the queues only as `Queue<unknown>`; here they carry the messages this Worker sends on them.
  */
-export interface Bindings extends Omit<CloudflareBindings, "WEBHOOKS" | "CLICKS"> {
+export interface Bindings extends Omit<CloudflareBindings, "WEBHOOKS" | "CLICKS" | "EMAILS"> {
   WEBHOOKS: Queue<WebhookMessage>;
   CLICKS: Queue<ClickMessage>;
+  EMAILS: Queue<EmailMessage>;
 }
 
 /** What an authenticated API request knows about its caller. */

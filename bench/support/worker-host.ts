@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 import { Log, LogLevel, Miniflare, type MiniflareOptions } from "miniflare";
 import { isAddressInUse, randomPort } from "./net";
 
@@ -21,6 +21,23 @@ export interface Bundle {
   path: string;
   remove(): void;
 }
+
+/**
+ * Optional dependencies an SDK imports lazily inside a try/catch (Resend's `@react-email/render`,
+ * for React emails, which this Worker never sends). Not installed, esbuild leaves the import in the
+ * bundle — wrangler too, and workerd just rejects it at run time, as the SDK expects — but
+ * Miniflare's module collection refuses a bundle with an import it can't find. Here such an
+ * import is a module that throws when loaded: the same failure, at the same moment.
+ */
+export const MISSING_OPTIONAL_IMPORTS: Plugin = {
+  name: "missing-optional-imports",
+  setup(b) {
+    b.onResolve({ filter: /^@react-email\/render$/ }, (args) => ({ path: args.path, namespace: "missing-optional" }));
+    b.onLoad({ filter: /.*/, namespace: "missing-optional" }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`Cannot find module '${args.path}'`)});`,
+    }));
+  },
+};
 
 /** Bundles `entry` (a path relative to the cwd) into a temp dir, as wrangler would. */
 export async function bundleWorker(entry: string, { minify = true } = {}): Promise<Bundle> {
@@ -36,6 +53,7 @@ export async function bundleWorker(entry: string, { minify = true } = {}): Promi
     conditions: ["workerd", "worker", "browser"],
     mainFields: ["workerd", "worker", "browser", "module", "main"],
     external: ["node:*", "cloudflare:*"],
+    plugins: [MISSING_OPTIONAL_IMPORTS],
     minify,
     logLevel: "warning",
   });

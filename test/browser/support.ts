@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { type Browser, chromium } from "playwright-core";
+import { MISSING_OPTIONAL_IMPORTS } from "../../bench/support/worker-host";
 import { type Gateway, startGateway } from "../../scripts/gateway";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -49,6 +50,8 @@ async function bundleWorker(): Promise<string> {
     conditions: ["workerd", "worker", "browser"],
     mainFields: ["browser", "module", "main"],
     external: ["node:*", "cloudflare:*"],
+    // Resend's SDK imports `@react-email/render` (not installed) lazily: see bench/support/worker-host.ts.
+    plugins: [MISSING_OPTIONAL_IMPORTS],
     outfile: "index.js",
     logLevel: "silent",
   });
@@ -103,6 +106,7 @@ export async function startStack(): Promise<Stack> {
         queueProducers: {
           WEBHOOKS: { queueName: "edgeref-webhooks" },
           CLICKS: { queueName: "edgeref-clicks" },
+          EMAILS: { queueName: "edgeref-emails" },
         },
         ratelimits: { CLICK_LIMITER: { simple: { limit: 300, period: 60 } } },
         // wrangler.toml's [assets]: /docs's Swagger UI files (public/, made by `npm install`), reached

@@ -46,9 +46,12 @@ describe("wrangler.toml", () => {
       .map((block) => ({
         queue: block.match(/^queue\s*=\s*"([^"]+)"/m)?.[1] ?? "",
         dlq: block.match(/^dead_letter_queue\s*=\s*"([^"]+)"/m)?.[1],
+        maxRetries: block.match(/^max_retries\s*=\s*(\d+)/m)?.[1],
       }));
+    // Local and production defaults differ: every consumer says how often it retries.
+    for (const consumer of consumers) expect(consumer.maxRetries, consumer.queue).toMatch(/^\d+$/);
     const main = consumers.filter((c) => !c.queue.endsWith("-dlq"));
-    expect(main.map((c) => c.queue).sort()).toEqual(["edgeref-clicks", "edgeref-webhooks"]);
+    expect(main.map((c) => c.queue).sort()).toEqual(["edgeref-clicks", "edgeref-emails", "edgeref-webhooks"]);
     for (const consumer of main) {
       expect(consumer.dlq, consumer.queue).toBe(`${consumer.queue}-dlq`);
       expect(

@@ -253,8 +253,8 @@ describe("queue dispatch", () => {
   it("a queue the Worker doesn't know is refused, not taken for webhook deliveries", async () => {
     const { rx, body } = await setup();
     const m = message(body, 1);
-    await expect(worker.queue(batch("edgeref-emails", [m]), productionEnv)).rejects.toThrow(
-      /no consumer for queue "edgeref-emails"/,
+    await expect(worker.queue(batch("edgeref-sms", [m]), productionEnv)).rejects.toThrow(
+      /no consumer for queue "edgeref-sms"/,
     );
     expect(m.ack).not.toHaveBeenCalled();
     expect(await rx.deliveries()).toEqual([]);

@@ -24,15 +24,9 @@ export const ConversionBody = z
     event: milestoneName.optional().openapi({
       description: "A milestone name; default: the appspace's reward milestone, which completes the referral",
     }),
-    order_id: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .optional()
-      .openapi({
-        description: "Makes the conversion idempotent per appspace: the same order answers its first result",
-      }),
+    order_id: z.string().trim().min(1).max(200).optional().openapi({
+      description: "Makes the conversion idempotent per appspace: the same order answers its first result",
+    }),
     amount: z.number().finite().min(0).max(1e12).optional(),
     currency: z
       .string()

@@ -85,12 +85,9 @@ export const getLink: Handler<typeof routes.getLink> = async (c) => {
   const row = await repo.findLinkDetail(c.var.db, appspace.id, normalizeCode(c.req.valid("param").code));
   if (!row) throw notFound("Link not found");
   const prefix = referralUrlPrefix(appspace.domains);
+  const { code, ...rest } = row;
   return c.json(
-    {
-      ...row,
-      url: prefix ? prefix + row.code : null,
-      reward_receiver: row.reward_receiver as RewardReceiver,
-    },
+    { code, url: prefix ? prefix + code : null, ...rest, reward_receiver: rest.reward_receiver as RewardReceiver },
     200,
   );
 };

@@ -2,8 +2,9 @@
  * The product as `npm run dev` serves it, hosted from Node for tests that drive it over a real
  * socket (curl, a shell script): the Neon-protocol gateway (in-memory PGlite, or the PostgreSQL in
  * DATABASE_URL) and the Worker bundled from src/index.ts, run by Miniflare with wrangler.toml's
- * bindings — KV, rate limits, vars, and both queues *with their consumers*, so background work
- * happens as it does locally (the click consumer writes the deferred-link records).
+ * bindings — KV, rate limits, vars, and the queues *with their consumers*, so background work
+ * happens as it does locally (the click consumer writes the deferred-link records, the email
+ * consumer captures emails).
  * test/browser/support.ts hosts the Worker the same way, without the consumers.
  */
 import { resolve } from "node:path";
@@ -59,12 +60,15 @@ export async function startWorkerStack({ adminToken }: { adminToken: string }): 
         queueProducers: {
           WEBHOOKS: { queueName: "edgeref-webhooks" },
           CLICKS: { queueName: "edgeref-clicks" },
+          EMAILS: { queueName: "edgeref-emails" },
         },
         queueConsumers: {
           "edgeref-webhooks": { ...consumer("edgeref-webhooks-dlq"), maxBatchSize: 10, maxBatchTimeout: 1 },
           "edgeref-webhooks-dlq": { ...consumer(), maxBatchSize: 10, maxBatchTimeout: 1 },
           "edgeref-clicks": consumer("edgeref-clicks-dlq"),
           "edgeref-clicks-dlq": consumer(),
+          "edgeref-emails": { ...consumer("edgeref-emails-dlq"), maxBatchSize: 10, maxBatchTimeout: 1 },
+          "edgeref-emails-dlq": { ...consumer(), maxBatchSize: 10, maxBatchTimeout: 1 },
         },
         // wrangler.toml's figures (test/node/wrangler-config.test.ts keeps the two in step).
         ratelimits: Object.fromEntries(
