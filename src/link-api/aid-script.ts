@@ -1,9 +1,11 @@
 /**
  * /aid.js: included by a customer's landing page (`<script src="https://<link domain>/aid.js"
- * data-days="30" async></script>`). It moves `aid` from the URL into a first-party cookie on the
+ * data-days="30" async></script>`). It keeps the URL's `aid` in a first-party cookie on the
  * customer's own site for `data-days` days (default 30; `data-domain` widens it to a parent domain,
- * e.g. `example.com` for www. and app.), fills every empty `<input name="aid">` with it, and
- * exposes `window.edgeref.aid()` for forms built in script. No dependencies, well under 2 KB.
+ * e.g. `example.com` for www. and app.; a domain that doesn't cover the page falls back to the
+ * page's host), fills every empty `<input name="aid">` with it, and exposes `window.edgeref.aid()`
+ * for forms built in script; the aid in the current URL always wins over an older cookie. Only
+ * values shaped like an aid (src/link-api/aid.ts) are kept. No dependencies, well under 2 KB.
  *
  * Written by hand: it is the whole client, and a library would be most of the budget.
  */

@@ -19,8 +19,13 @@ const ROOT = resolve(import.meta.dirname, "../..");
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 
 /** Loopback ports below 32768 (the ephemeral range is crowded on shared machines). */
+/** Chromium refuses these ports outright (ERR_UNSAFE_PORT); 10080 is in our range. */
+const UNSAFE_PORTS = new Set([10080]);
+
 function candidatePorts(): number[] {
-  return Array.from({ length: 10 }, () => 10000 + Math.floor(Math.random() * 10000));
+  return Array.from({ length: 10 }, () => 10000 + Math.floor(Math.random() * 10000)).filter(
+    (port) => !UNSAFE_PORTS.has(port),
+  );
 }
 
 async function onFreePort<T>(start: (port: number) => Promise<T>): Promise<T> {
