@@ -27,10 +27,10 @@ const BATCH_TIMEOUT_S = 1;
 const MAX_RETRIES = 3;
 /** No new delivery for this long: whatever is missing is not coming by the immediate path. */
 const IDLE_MS = 3000;
-/** The cron sweep only takes events older than this (src/webhooks/outbox.ts, sweepOutbox). */
+/** The cron sweep only takes events older than this (src/services/webhook-outbox.ts, sweepOutbox). */
 const SWEEP_GRACE_MS = 10_000;
 
-/** src/webhooks/outbox.ts's queue message (restated: that module's types need @cloudflare/workers-types). */
+/** src/services/webhook-outbox.ts's queue message (restated: that module's types need @cloudflare/workers-types). */
 interface WebhookMessage {
   series: string;
   event_id: string;

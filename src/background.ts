@@ -2,15 +2,15 @@ import { loadConfig } from "./config";
 import { getDb } from "./db/client";
 import { pruneExpired } from "./db/retention";
 import { pruneDeliveries } from "./db/webhooks";
-import { deliverEmail, type EmailMessage, recordEmailDeadLetters, sweepEmails } from "./email/outbox";
 import { log } from "./lib/log";
 import { infrastructureBackoff } from "./lib/queue";
-import { consumeClicks, consumeDeadClicks } from "./links/click-consumer";
-import type { ClickMessage } from "./links/clicks";
+import { consumeClicks, consumeDeadClicks } from "./services/click-consumer";
+import type { ClickMessage } from "./services/clicks";
+import { deliverEmail, type EmailMessage, recordEmailDeadLetters, sweepEmails } from "./services/email-outbox";
+import { deliverWebhook, recordWebhookDeadLetters } from "./services/webhook-delivery";
+import type { WebhookMessage } from "./services/webhook-outbox";
+import { sweepOutbox } from "./services/webhook-outbox";
 import type { Bindings } from "./types";
-import { deliverWebhook, recordWebhookDeadLetters } from "./webhooks/deliver";
-import type { WebhookMessage } from "./webhooks/outbox";
-import { sweepOutbox } from "./webhooks/outbox";
 
 /**
  * Queue consumers, by queue name: clicks, webhook deliveries, emails, and each one's dead letters

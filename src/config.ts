@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { EmailProviderConfig } from "./email/providers";
+import type { EmailProviderConfig } from "./services/email-providers";
 import { RETRY_DELAYS_SECONDS } from "./webhooks/retry";
 
 function retentionDays(min: number, message?: string) {
@@ -34,7 +34,7 @@ const configSchema = z.object({
     .string()
     .regex(/^[a-z0-9.:[\]-]+(,[a-z0-9.:[\]-]+)*$/i, "must be comma-separated host names, e.g. go.example.com,localhost")
     .optional(),
-  // Transactional email (src/email/outbox.ts). No provider: every email is captured in the outbox.
+  // Transactional email (src/services/email-outbox.ts). No provider: every email is captured in the outbox.
   EMAIL_PROVIDER: z.enum(["resend", "postmark"], { error: 'must be "resend", "postmark" or empty' }).optional(),
   EMAIL_API_KEY: z.string().trim().min(1).optional(),
   EMAIL_FROM: z

@@ -2,9 +2,9 @@ import type { Settings } from "./appspaces/settings";
 import type { KeyType } from "./auth/keys";
 import type { Config } from "./config";
 import type { Db } from "./db/client";
-import type { EmailMessage } from "./email/outbox";
-import type { ClickMessage } from "./links/clicks";
-import type { WebhookMessage } from "./webhooks/outbox";
+import type { ClickMessage } from "./services/clicks";
+import type { EmailMessage } from "./services/email-outbox";
+import type { WebhookMessage } from "./services/webhook-outbox";
 
 /**
  * The Worker's bindings, typed once: the generated `CloudflareBindings` (wrangler types) knows

@@ -11,6 +11,6 @@ declare namespace Cloudflare {
 declare namespace Cloudflare {
   interface GlobalProps {
     /** Types `exports.default` from "cloudflare:workers" in tests. */
-    mainModule: typeof import("../src/index");
+    mainModule: typeof import("../src");
   }
 }

@@ -1,6 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../src/index";
+import worker from "../src";
 import { ERROR_CODES } from "../src/lib/error-response";
 import {
   ADMIN_TOKEN,

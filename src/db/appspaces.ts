@@ -1,7 +1,8 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { KeyType } from "../auth/keys";
-import { ApiError, PG_UNIQUE_VIOLATION, pgErrorCode } from "../lib/errors";
+import { ApiError } from "../lib/errors";
 import type { Db } from "./client";
+import { PG_UNIQUE_VIOLATION, pgErrorCode } from "./errors";
 import { apiKeys, appspaceDomains, appspaces } from "./schema";
 
 /** Appspace, API key and authentication data access. */

@@ -3,7 +3,7 @@ import type { Db } from "./client";
 
 /**
  * The email outbox (table `emails`): one row per email, written by the statement that decides to
- * send it (src/db/link-api.ts), then moved along by the queue consumer (src/email/outbox.ts):
+ * send it (src/db/link-api.ts), then moved along by the queue consumer (src/services/email-outbox.ts):
  *
  *   queued → sending → sent | captured (no provider configured) | failed
  *                    ↘ queued again (a provider failure worth retrying)

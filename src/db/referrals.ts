@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
-import { PG_UNIQUE_VIOLATION, pgErrorCode } from "../lib/errors";
 import type { AbuseFlags, CompletionObservation } from "../referrals/rules";
 import type { Db } from "./client";
+import { PG_UNIQUE_VIOLATION, pgErrorCode } from "./errors";
 
 /**
  * Referral data access. Every operation is one round trip: one statement (CTEs for the state

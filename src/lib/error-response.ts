@@ -2,8 +2,9 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ConfigError } from "../config";
+import { isPgDataException } from "../db/errors";
 import type { AppEnv } from "../types";
-import { ApiError, DATA_EXCEPTION_MESSAGE, isPgDataException } from "./errors";
+import { ApiError, DATA_EXCEPTION_MESSAGE } from "./errors";
 import { log } from "./log";
 
 /**

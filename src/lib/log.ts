@@ -1,4 +1,4 @@
-import { pgErrorCode } from "./errors";
+import { pgErrorCode } from "../db/errors";
 
 /**
  * The one way the Worker logs: one JSON line per event (`{"level","msg",...fields}`), which

@@ -20,7 +20,7 @@ const TOKEN = /^([A-Za-z0-9_-]{22})\.([0-9a-z]{1,10})\.([0-9a-f]{32})$/;
 interface Bound {
   appspaceId: string;
   code: string;
-  /** `clientKey(ip)` of the request (src/ratelimit/limiter.ts). */
+  /** `clientKey(ip)` of the request (src/services/rate-limiter.ts). */
   client: string;
   now: number;
 }

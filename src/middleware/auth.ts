@@ -6,8 +6,8 @@ import { hashKey, keyTypeOf } from "../auth/keys";
 import { findActiveKey } from "../db/appspaces";
 import { sha256Hex, timingSafeEqualStrings } from "../lib/crypto";
 import { type ApiError, forbidden, unauthorized } from "../lib/errors";
-import { clientKey, rateLimitedJson, withinLimit } from "../ratelimit/limiter";
 import { POLICIES } from "../ratelimit/policies";
+import { clientKey, rateLimitedJson, withinLimit } from "../services/rate-limiter";
 import type { AppEnv } from "../types";
 
 function bearer(header: string | undefined): string | undefined {

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { log } from "../lib/log";
+import { dispatchOutbox } from "../services/webhook-outbox";
 import type { AppEnv } from "../types";
-import { dispatchOutbox } from "../webhooks/outbox";
 
 /**
  * After a successful write, move the appspace's fresh outbox events onto the webhook queue —

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
-import { clientKey, rateLimitedJson, withinLimit } from "../ratelimit/limiter";
 import type { RateLimitPolicy } from "../ratelimit/policies";
+import { clientKey, rateLimitedJson, withinLimit } from "../services/rate-limiter";
 import type { AppEnv } from "../types";
 
 /** Per-IP limit for anonymous routes (IPv6 by /64). */

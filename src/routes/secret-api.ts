@@ -1,8 +1,8 @@
-import { dispatchEmailsAfterWrite } from "../email/outbox";
 import { createRouter } from "../lib/router";
 import { apiKeyAuth, requireSecretKey } from "../middleware/auth";
 import { dispatchEventsAfterWrite } from "../middleware/dispatch";
 import { appspaceIdempotency } from "../middleware/idempotency";
+import { dispatchEmailsAfterWrite } from "../services/email-outbox";
 
 /**
  * A router for `/v1/api/*` resources that only a secret key may use (the Link API: promotions,

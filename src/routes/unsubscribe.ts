@@ -5,12 +5,12 @@ import { unsubscribeState, unsubscribeUser } from "../db/emails";
 import { checkUnsubscribeToken } from "../email/unsubscribe-token";
 import { DOCUMENT_BASE, hashSource, serializePolicy } from "../lib/csp";
 import { services } from "../middleware/services";
-import { clientKey, rateLimitedText, withinLimit } from "../ratelimit/limiter";
 import { POLICIES } from "../ratelimit/policies";
+import { clientKey, rateLimitedText, withinLimit } from "../services/rate-limiter";
 import type { AppEnv } from "../types";
 
 /**
- * Unsubscribe links of the Link API's emails (src/email/outbox.ts), on the public link domain:
+ * Unsubscribe links of the Link API's emails (src/services/email-outbox.ts), on the public link domain:
  *
  *   GET  /unsubscribe/:token   a confirmation page with one button (mail scanners that open links
  *                              must not unsubscribe anyone), which POSTs to the same URL

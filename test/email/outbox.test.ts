@@ -1,10 +1,10 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import worker from "../../src";
 import { loadConfig } from "../../src/config";
-import { describeReward, formatFrom } from "../../src/email/outbox";
-import type { EmailProviderName } from "../../src/email/providers";
 import { unsubscribeToken } from "../../src/email/unsubscribe-token";
-import worker from "../../src/index";
+import { describeReward, formatFrom } from "../../src/services/email-outbox";
+import type { EmailProviderName } from "../../src/services/email-providers";
 import { call, createAppspace, databaseDown, sql, uniqueDomain } from "../support/api";
 import { createLink, createPromotion, linkApiSpace, uniqueEmail } from "../support/link-api";
 import {

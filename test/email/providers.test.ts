@@ -5,7 +5,7 @@ import {
   type EmailProviderName,
   type OutgoingEmail,
   sendEmail,
-} from "../../src/email/providers";
+} from "../../src/services/email-providers";
 
 interface ProviderRequest {
   method: string;

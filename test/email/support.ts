@@ -1,8 +1,8 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { vi } from "vitest";
-import type { EmailMessage } from "../../src/email/outbox";
-import type { EmailProviderName } from "../../src/email/providers";
-import worker from "../../src/index";
+import worker from "../../src";
+import type { EmailMessage } from "../../src/services/email-outbox";
+import type { EmailProviderName } from "../../src/services/email-providers";
 import { sql, type TestAppspace } from "../support/api";
 import type { LinkResponse } from "../support/link-api";
 

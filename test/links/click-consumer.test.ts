@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { DeferredRecord } from "../../src/deferred/records";
-import worker from "../../src/index";
-import type { ClickMessage } from "../../src/links/clicks";
+import worker from "../../src";
+import type { ClickMessage } from "../../src/services/clicks";
+import type { DeferredRecord } from "../../src/services/deferred-records";
 import { createAppspace, databaseDown, sql } from "../support/api";
 
 /**

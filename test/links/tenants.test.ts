@@ -1,6 +1,6 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../../src/index";
+import worker from "../../src";
 import { CODE_ALPHABET, CODE_LENGTH } from "../../src/referrals/code";
 import {
   ADMIN_TOKEN,

@@ -1,7 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { vi } from "vitest";
-import worker from "../../src/index";
-import type { ClickMessage } from "../../src/links/clicks";
+import worker from "../../src";
+import type { ClickMessage } from "../../src/services/clicks";
 import { createAppspace, createReferral, sql, type TestAppspace } from "./api";
 
 export const UA = {

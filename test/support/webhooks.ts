@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { vi } from "vitest";
-import type { WebhookMessage } from "../../src/webhooks/outbox";
+import type { WebhookMessage } from "../../src/services/webhook-outbox";
 import { admin, sql, type TestAppspace } from "./api";
 
 export interface ReceivedDelivery {

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { deviceKey } from "../../src/deferred/records";
 import { mintToken } from "../../src/links/continue-token";
 import { hashSignal } from "../../src/referrals/signals";
+import { deviceKey } from "../../src/services/deferred-records";
 import { call } from "../support/api";
 import { kvEntries, linkFixture, UA, visit, waitForToken } from "../support/links";
 

@@ -1,7 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
+import worker from "../../src";
 import { ADMIN_TOKEN, admin, createAppspace, createReferral } from "../support/api";
 import { receiver } from "../support/webhooks";
 

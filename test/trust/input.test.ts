@@ -1,6 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { DATA_EXCEPTION_MESSAGE, isPgDataException } from "../../src/lib/errors";
+import { isPgDataException } from "../../src/db/errors";
+import { DATA_EXCEPTION_MESSAGE } from "../../src/lib/errors";
 import { ADMIN_TOKEN, admin, call, createAppspace, sql, uniqueUser } from "../support/api";
 
 /**

@@ -1,7 +1,7 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../../src/index";
-import { clientKey } from "../../src/ratelimit/limiter";
+import worker from "../../src";
+import { clientKey } from "../../src/services/rate-limiter";
 import { ADMIN_TOKEN, call, createAppspace, databaseDown } from "../support/api";
 import { linkFixture, UA, visit } from "../support/links";
 

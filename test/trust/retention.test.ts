@@ -1,10 +1,10 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
+import worker from "../../src";
 import { loadConfig } from "../../src/config";
 import { getDb } from "../../src/db/client";
 import { pruneExpired } from "../../src/db/retention";
-import worker from "../../src/index";
-import type { WebhookMessage } from "../../src/webhooks/outbox";
+import type { WebhookMessage } from "../../src/services/webhook-outbox";
 import { admin, createAppspace, sql, type TestAppspace } from "../support/api";
 
 /**

@@ -1,10 +1,10 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import worker from "../../src";
 import { loadConfig } from "../../src/config";
 import { getDb } from "../../src/db/client";
-import worker from "../../src/index";
-import { deliverWebhook } from "../../src/webhooks/deliver";
-import type { WebhookMessage } from "../../src/webhooks/outbox";
+import { deliverWebhook } from "../../src/services/webhook-delivery";
+import type { WebhookMessage } from "../../src/services/webhook-outbox";
 import { admin, createAppspace, databaseDown, sql } from "../support/api";
 import { deliveriesOf, receiver, recordingQueue, subscribe } from "../support/webhooks";
 

@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import worker from "../../src/index";
-import type { WebhookMessage } from "../../src/webhooks/outbox";
+import worker from "../../src";
+import type { WebhookMessage } from "../../src/services/webhook-outbox";
 import { createAppspace, databaseDown, sql } from "../support/api";
 import { deliveriesOf, recordingQueue, subscribe } from "../support/webhooks";
 

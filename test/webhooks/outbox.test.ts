@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
 import { getDb } from "../../src/db/client";
-import { dispatchOutbox, sweepOutbox, type WebhookMessage } from "../../src/webhooks/outbox";
+import { dispatchOutbox, sweepOutbox, type WebhookMessage } from "../../src/services/webhook-outbox";
 import { createAppspace, sql } from "../support/api";
 import { recordingQueue, subscribe } from "../support/webhooks";
 

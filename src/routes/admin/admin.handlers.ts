@@ -9,7 +9,7 @@ import * as repo from "../../db/appspaces";
 import { ApiError, badRequest, notFound } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { pgTimestampToIso } from "../../lib/time";
-import { publishAppspace } from "../../links/snapshot";
+import { publishAppspace } from "../../services/link-snapshots";
 import type { AppEnv } from "../../types";
 import type * as routes from "./admin.routes";
 
@@ -55,7 +55,7 @@ function refuseSharedHosts(c: Context<AppEnv>, domains: readonly string[] | unde
 
 /**
  * Links and app-association files served by this isolate use the new domains and settings at
- * once, and KV's copy is replaced (src/links/snapshot.ts). A failure here is logged, not the
+ * once, and KV's copy is replaced (src/services/link-snapshots.ts). A failure here is logged, not the
  * admin's error: the change is saved, and the edge sees it within a minute anyway.
  */
 async function publishToEdge(c: Context<AppEnv>, row: repo.AppspaceRow, previousDomains?: readonly string[]) {

@@ -2,8 +2,9 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { referralUrlPrefix } from "../../appspaces/settings";
 import * as repo from "../../db/conversions";
+import { PG_UNIQUE_VIOLATION, pgErrorCode } from "../../db/errors";
 import { advanceMilestone, completeReferral as completeInDb } from "../../db/referrals";
-import { ApiError, badRequest, conflict, notFound, PG_UNIQUE_VIOLATION, pgErrorCode } from "../../lib/errors";
+import { ApiError, badRequest, conflict, notFound } from "../../lib/errors";
 import { pgTimestampToIso } from "../../lib/time";
 import { verifyAid } from "../../link-api/aid";
 import { isSelfReferral, refereeIdentity, withinAttribution } from "../../link-api/conversions";
@@ -12,7 +13,7 @@ import { generateReferralCode, normalizeCode } from "../../referrals/code";
 import { completionOutcome, planMilestone } from "../../referrals/rules";
 import { hashSignal } from "../../referrals/signals";
 import type { AppEnv } from "../../types";
-import type { convertRoute } from "./index";
+import type { convertRoute } from ".";
 
 interface ConversionInput {
   aid?: string;

@@ -1,13 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { claimDeferred, claimedTokens } from "../../db/links";
 import { matchInstall } from "../../deferred/match";
-import { deferredFromIp, loadDeferredByToken } from "../../deferred/records";
 import { ApiError, badRequest, notFound } from "../../lib/errors";
 import { API_KEY_SECURITY, errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { apiKeyAuth } from "../../middleware/auth";
 import { dispatchEventsAfterWrite } from "../../middleware/dispatch";
 import { hashSignal } from "../../referrals/signals";
+import { deferredFromIp, loadDeferredByToken } from "../../services/deferred-records";
 
 /**
  * `/api/deferred/*` — what an app calls on first launch to get the link that brought it:

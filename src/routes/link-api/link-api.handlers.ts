@@ -1,12 +1,13 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import { referralUrlPrefix } from "../../appspaces/settings";
+import { PG_UNIQUE_VIOLATION, pgErrorCode } from "../../db/errors";
 import * as repo from "../../db/link-api";
 import * as privacy from "../../db/privacy";
-import { badRequest, notFound, PG_UNIQUE_VIOLATION, pgErrorCode } from "../../lib/errors";
+import { badRequest, notFound } from "../../lib/errors";
 import { canonicalEmail, normalizeEmail } from "../../link-api/email-address";
 import { httpsHost, type RewardReceiver } from "../../link-api/promotions";
-import { forgetLink } from "../../links/snapshot";
 import { generateLinkCode, normalizeCode } from "../../referrals/code";
+import { forgetLink } from "../../services/link-snapshots";
 import type { AppEnv } from "../../types";
 import type * as routes from "./link-api.routes";
 
@@ -122,7 +123,7 @@ export const deleteUser: Handler<typeof routes.deleteUser> = async (c) => {
   const erased = await privacy.eraseUser(c.var.db, c.var.caller.appspace.id, c.req.valid("param").id);
   if (!erased) throw notFound("User not found");
   // The edge forgets their links (and the referrals naming them) here and in KV; other isolates'
-  // memory copies expire within the cache's freshness window (src/links/cache.ts).
+  // memory copies expire within the cache's freshness window (src/services/edge-cache.ts).
   await Promise.all(erased.codes.map((code) => forgetLink({ kv: c.env.LINKS }, code)));
   return c.body(null, 204);
 };

@@ -1,11 +1,8 @@
 import { type Context, Hono } from "hono";
-import { type DeferredRecord, headerLanguage, saveDeferred } from "../../deferred/records";
 import { errorJson } from "../../lib/error-response";
 import { log } from "../../lib/log";
 import { mintAid, withAid } from "../../link-api/aid";
 import { AID_SCRIPT } from "../../link-api/aid-script";
-import type { CacheDeps } from "../../links/cache";
-import { type ClickMessage, queueClick, refererHost, utmParams } from "../../links/clicks";
 import { checkToken, isOwnNavigation, mintToken } from "../../links/continue-token";
 import { classifyForRouting } from "../../links/device";
 import {
@@ -17,13 +14,16 @@ import {
   previewPage,
 } from "../../links/pages";
 import { decideRoute, isLinkUsable, linkServesHost } from "../../links/route";
-import { hostAppspace, linkSnapshot } from "../../links/snapshot";
 import type { LinkSnapshot, RoutingUa } from "../../links/types";
 import { services } from "../../middleware/services";
-import { clientKey, rateLimitedJson, rateLimitedText, withinLimit } from "../../ratelimit/limiter";
 import { POLICIES, type RateLimitPolicy } from "../../ratelimit/policies";
 import { CODE_ALPHABET, CODE_LENGTH, LINK_CODE_LENGTH, normalizeCode } from "../../referrals/code";
 import { hashSignal } from "../../referrals/signals";
+import { type ClickMessage, queueClick, refererHost, utmParams } from "../../services/clicks";
+import { type DeferredRecord, headerLanguage, saveDeferred } from "../../services/deferred-records";
+import type { CacheDeps } from "../../services/edge-cache";
+import { hostAppspace, linkSnapshot } from "../../services/link-snapshots";
+import { clientKey, rateLimitedJson, rateLimitedText, withinLimit } from "../../services/rate-limiter";
 import type { AppEnv } from "../../types";
 
 /**

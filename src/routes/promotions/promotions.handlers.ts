@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { badRequest, notFound } from "../../lib/errors";
 import { pgTimestampToIso } from "../../lib/time";
 import { httpsHost, isPromotionActive } from "../../link-api/promotions";
-import { publishPromotion } from "../../links/snapshot";
+import { publishPromotion } from "../../services/link-snapshots";
 import type { AppEnv } from "../../types";
 import type * as routes from "./promotions.routes";
 

@@ -2,16 +2,9 @@ import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { referralUrlPrefix } from "../../appspaces/settings";
 import { userHashMatches } from "../../auth/identity";
+import { PG_UNIQUE_VIOLATION, pgErrorCode } from "../../db/errors";
 import * as repo from "../../db/referrals";
-import {
-  badRequest,
-  conflict,
-  forbidden,
-  notFound,
-  PG_UNIQUE_VIOLATION,
-  pgErrorCode,
-  unauthorized,
-} from "../../lib/errors";
+import { badRequest, conflict, forbidden, notFound, unauthorized } from "../../lib/errors";
 import { generateReferralCode, normalizeCode } from "../../referrals/code";
 import { claimOutcome, completionOutcome, planMilestone } from "../../referrals/rules";
 import { hashSignal } from "../../referrals/signals";

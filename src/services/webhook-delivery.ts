@@ -1,10 +1,10 @@
 import type { Db } from "../db/client";
 import { claimAttempt, finishAttempt, recordDeadLetters } from "../db/webhooks";
 import { log } from "../lib/log";
-import { sendAttempts, type WebhookMessage } from "./outbox";
-import { classifyResponse, MAX_ATTEMPTS, retryDelay } from "./retry";
-import { signWebhook } from "./signing";
-import { isPublicHost, webhookUrlProblem } from "./url-policy";
+import { classifyResponse, MAX_ATTEMPTS, retryDelay } from "../webhooks/retry";
+import { signWebhook } from "../webhooks/signing";
+import { isPublicHost, webhookUrlProblem } from "../webhooks/url-policy";
+import { sendAttempts, type WebhookMessage } from "./webhook-outbox";
 
 export const SEND_TIMEOUT_MS = 10_000;
 const EXCERPT_CHARS = 500;

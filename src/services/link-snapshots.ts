@@ -1,8 +1,8 @@
 import { readSettings, type Settings } from "../appspaces/settings";
 import type { Db } from "../db/client";
 import { findAppspaceByHost, findAppspaceEdge, findLink, findPromotionEdge } from "../db/links";
-import { type CacheDeps, forget, readThrough, writeThrough } from "./cache";
-import type { AppRouting, LinkSnapshot } from "./types";
+import type { AppRouting, LinkSnapshot } from "../links/types";
+import { type CacheDeps, forget, readThrough, writeThrough } from "./edge-cache";
 
 /**
  * The edge's cached view of links and appspaces, in three kinds of entry so that each changes in

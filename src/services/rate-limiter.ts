@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import ipaddr from "ipaddr.js";
 import { errorJson } from "../lib/error-response";
+import type { RateLimitBindingName, RateLimitPolicy } from "../ratelimit/policies";
 import type { AppEnv } from "../types";
-import type { RateLimitBindingName, RateLimitPolicy } from "./policies";
 
 export type RateLimitBindings = Record<RateLimitBindingName, RateLimit>;
 

@@ -1,14 +1,14 @@
 import type { Db } from "../db/client";
+import { pgErrorCode } from "../db/errors";
 import { type ClickRow, insertClicks } from "../db/links";
 import { recordDeadLetters } from "../db/webhooks";
-import { type DeferredRecord, saveDeferredRecords } from "../deferred/records";
-import { pgErrorCode } from "../lib/errors";
 import { log } from "../lib/log";
 import { infrastructureBackoff } from "../lib/queue";
 import { storable } from "../lib/validation";
-import { dispatchOutbox, type WebhookMessage } from "../webhooks/outbox";
+import { parseUserAgent } from "../links/parse";
 import type { ClickMessage } from "./clicks";
-import { parseUserAgent } from "./parse";
+import { type DeferredRecord, saveDeferredRecords } from "./deferred-records";
+import { dispatchOutbox, type WebhookMessage } from "./webhook-outbox";
 
 // Wire values no validator saw: Postgres would fail the whole batch on one NUL (see storable).
 const stored = (value: string | null | undefined) => (value == null ? null : storable(value) || null);

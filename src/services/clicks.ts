@@ -1,5 +1,5 @@
-import type { DeferredRecord } from "../deferred/records";
-import type { Route } from "./types";
+import type { Route } from "../links/types";
+import type { DeferredRecord } from "./deferred-records";
 
 /** What /ref/:code sends to the click queue, off the response path. */
 export interface ClickMessage {

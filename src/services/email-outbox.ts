@@ -11,15 +11,15 @@ import {
   takeUndispatchedEmails,
 } from "../db/emails";
 import { recordDeadLetters } from "../db/webhooks";
+import { type EmailTemplate, renderEmail, type TemplateValues } from "../email/template";
+import { unsubscribeToken, unsubscribeUrl } from "../email/unsubscribe-token";
 import { log } from "../lib/log";
 import { type RewardReceiver, rewardsFor } from "../link-api/promotions";
 import type { AppEnv } from "../types";
-import { sendEmail } from "./providers";
-import { type EmailTemplate, renderEmail, type TemplateValues } from "./template";
-import { unsubscribeToken, unsubscribeUrl } from "./unsubscribe-token";
+import { sendEmail } from "./email-providers";
 
 /**
- * The transactional email pipeline, on the webhook outbox's pattern (src/webhooks/outbox.ts):
+ * The transactional email pipeline, on the webhook outbox's pattern (src/services/webhook-outbox.ts):
  * the `emails` row is written by the request that decides to send (status `queued`); after the
  * response, the appspace's fresh rows go onto the EMAILS queue, one message per email; the cron
  * sweep re-sends whatever a lost dispatch or message left behind. The consumer takes the row
@@ -232,7 +232,7 @@ export async function deliverEmail(db: Db, message: Message<EmailMessage>, optio
     message.ack();
     return;
   }
-  // outcome.error is scrubbed of the key and any address (src/email/providers.ts); it is stored,
+  // outcome.error is scrubbed of the key and any address (src/services/email-providers.ts); it is stored,
   // never logged.
   const logged = { emailId: id, attempt: taken.attempts, status: outcome.status };
   if (outcome.kind === "failed" || taken.attempts >= MAX_EMAIL_ATTEMPTS) {
