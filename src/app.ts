@@ -36,6 +36,10 @@ const noStore: MiddlewareHandler = async (c, next) => {
   c.res.headers.set("cache-control", "no-store");
 };
 
+/** The JSON API and its documentation: every path but the public link domain's. */
+const API_BODY_PATHS = ["/v1/*", "/api/*"];
+const API_PATHS = [...API_BODY_PATHS, "/health", "/openapi.json", "/docs", "/docs/*"];
+
 export function createApp() {
   const app = createRouter();
 
@@ -50,20 +54,19 @@ export function createApp() {
   );
   app.use("/v1/*", noStore);
   app.use("/api/deferred/*", noStore);
-  // The public link domain first: its hot path skips the API's middleware (request ids, body
-  // limits, the database client), which it doesn't need.
+  // The public link domain (/ref/*, /.well-known/*, /aid.js, /unsubscribe/*) brings its own
+  // middleware; the API's below is mounted on the API's paths, so neither depends on the order
+  // the two are registered in.
   app.route("/", linksRouter);
   app.route("/", unsubscribeRouter);
-  app.use("*", requestId());
+  for (const path of API_PATHS) app.use(path, requestId());
   // Anonymous, non-link routes: a budget per IP (the API's are per key, in its auth middleware).
   for (const path of ["/health", "/openapi.json", "/docs", "/docs/*"]) app.use(path, ipRateLimit(POLICIES.public));
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: 64 * 1024,
-      onError: (c) => errorJson(c, 413, "Request body is too large (limit 64 KB)"),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: 64 * 1024,
+    onError: (c) => errorJson(c, 413, "Request body is too large (limit 64 KB)"),
+  });
+  for (const path of API_BODY_PATHS) app.use(path, limitBody);
 
   // Documentation needs no database.
   app.doc31("/openapi.json", {
@@ -101,7 +104,7 @@ export function createApp() {
     return new Response(asset.body, asset);
   });
 
-  app.use("*", services());
+  for (const path of [...API_BODY_PATHS, "/health"]) app.use(path, services());
 
   app.get("/health", async (c) => {
     try {

@@ -30,7 +30,10 @@ export async function call<T = Record<string, unknown>>(
     body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
   }
   const response = await exports.default.fetch(new Request(`https://api.test${path}`, { method, headers, body }));
-  const text = await response.text();
+  // Binary answers (a PNG asset) are read as bytes: workerd warns when one is read as text.
+  const type = response.headers.get("content-type") ?? "";
+  const binary = /^(image|font|audio|video)\/|^application\/octet-stream/.test(type);
+  const text = binary ? (await response.arrayBuffer(), "") : await response.text();
   let parsed: unknown = text;
   try {
     parsed = JSON.parse(text);
