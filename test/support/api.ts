@@ -33,7 +33,9 @@ export async function call<T = Record<string, unknown>>(
   // Binary answers (a PNG asset) are read as bytes: workerd warns when one is read as text.
   const type = response.headers.get("content-type") ?? "";
   const binary = /^(image|font|audio|video)\/|^application\/octet-stream/.test(type);
-  const text = binary ? (await response.arrayBuffer(), "") : await response.text();
+  let text = "";
+  if (binary) await response.arrayBuffer();
+  else text = await response.text();
   let parsed: unknown = text;
   try {
     parsed = JSON.parse(text);
