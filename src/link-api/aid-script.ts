@@ -11,9 +11,10 @@
  */
 export const AID_SCRIPT = `(function(){
 var s=document.currentScript,d=s&&s.getAttribute("data-days"),days=d&&+d>0?+d:30,dom=s&&s.getAttribute("data-domain"),n="edgeref_aid";
-var m=/[?&]aid=([A-Za-z0-9._-]{16,120})(?:[&#]|$)/.exec(location.search);
-if(m){document.cookie=n+"="+m[1]+";Max-Age="+Math.round(days*86400)+";Path=/;SameSite=Lax"+(dom&&/^[a-z0-9.-]+$/i.test(dom)?";Domain="+dom:"")+(location.protocol==="https:"?";Secure":"");}
-function get(){var c=/(?:^|;\\s*)edgeref_aid=([A-Za-z0-9._-]+)/.exec(document.cookie);return c?c[1]:m?m[1]:null;}
+var m=/[?&]aid=([A-Z0-9]{8,10}\\.[0-9a-z]{1,10}\\.[A-Za-z0-9_-]{16}\\.[0-9a-f]{32})(?:[&#]|$)/.exec(location.search);
+function set(d){document.cookie=n+"="+m[1]+";Max-Age="+Math.round(days*86400)+";Path=/;SameSite=Lax"+(d?";Domain="+d:"")+(location.protocol==="https:"?";Secure":"");}
+if(m){var w=dom&&/^[a-z0-9.-]+$/i.test(dom)?dom:"";set(w);if(w&&document.cookie.indexOf(n+"="+m[1])<0)set("");}
+function get(){if(m)return m[1];var c=/(?:^|;\\s*)edgeref_aid=([A-Za-z0-9._-]+)/.exec(document.cookie);return c?c[1]:null;}
 function fill(){var a=get();if(!a)return;var f=document.querySelectorAll('input[name="aid"]');for(var i=0;i<f.length;i++)if(!f[i].value)f[i].value=a;}
 window.edgeref=window.edgeref||{};window.edgeref.aid=get;
 if(document.readyState==="loading")document.addEventListener("DOMContentLoaded",fill);else fill();

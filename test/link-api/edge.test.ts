@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { verifyAid } from "../../src/link-api/aid";
+import { AID_SCRIPT } from "../../src/link-api/aid-script";
 import { call } from "../support/api";
 import { createLink, linkApiSpace, uniqueEmail } from "../support/link-api";
 import { APP_SETTINGS, linkFixture, spyOnQueuedClicks, UA, visit, waitForClicks } from "../support/links";
@@ -45,6 +46,9 @@ describe("/ref/:code for Link API links", () => {
       aids.push(aid);
     }
     expect(new Set(aids).size).toBe(aids.length);
+    // /aid.js keeps only values shaped like the aids the edge mints.
+    const shape = new RegExp(`^${/aid=\((\[A-Z0-9\][^)]*)\)/.exec(AID_SCRIPT)?.[1]}$`);
+    for (const aid of aids) expect(aid).toMatch(shape);
     expect(clicks().map((m) => m.aid)).toEqual(aids);
     const stored = await waitForClicks(code, aids.length);
     expect(stored.map((r) => r.aid).sort()).toEqual([...aids].sort());
