@@ -30,5 +30,10 @@ export interface AppEnv {
     config: Config;
     db: Db;
     caller: ApiCaller;
+    /**
+     * Set by a handler whose answer says "not now, retry" (an order_id another request is still
+     * converting): the Idempotency-Key layer must not store it as the key's final answer.
+     */
+    transientAnswer?: boolean;
   };
 }

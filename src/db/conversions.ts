@@ -146,15 +146,22 @@ export async function findConversionTarget(
              p.reward_type, p.reward_value, p.referee_reward_type, p.referee_reward_value, p.attribution_days,
              ${iso("p.archived_at")} as archived_at, ${iso("p.starts_at")} as starts_at, ${iso("p.ends_at")} as ends_at
       from links l join promotions p on p.id = l.promotion_id join users u on u.id = l.user_id
-      where l.code = ${code}::text and l.appspace_id = ${appspaceId}::uuid`),
+      -- A Link API referral's code converts on its link (and its promotion's rules).
+      where l.appspace_id = ${appspaceId}::uuid and l.code = coalesce(
+        (select r.link_code from referrals r where r.code = ${code}::text and r.appspace_id = ${appspaceId}::uuid),
+        ${code}::text)`),
     db.execute(sql`
       select 'referral' as kind, r.code from referrals r
-      where r.code = ${code}::text and r.appspace_id = ${appspaceId}::uuid`),
+      where r.code = ${code}::text and r.appspace_id = ${appspaceId}::uuid and r.link_code is null`),
   ]);
   return rowsOf<LinkTarget>(links)[0] ?? rowsOf<{ kind: "referral"; code: string }>(referrals)[0];
 }
 
-export type LinkReferral = { kind: "ok"; code: string } | { kind: "already_referred" } | { kind: "retry" };
+export type LinkReferral =
+  | { kind: "ok"; code: string }
+  | { kind: "already_referred" }
+  | { kind: "gone" }
+  | { kind: "retry" };
 
 /**
  * The referee's referral on a reusable link: the existing one, or a new pending one (with its
@@ -168,8 +175,6 @@ export async function ensureLinkReferral(
     appspaceId: string;
     linkCode: string;
     code: string;
-    referrerId: string;
-    referrerName: string | null;
     referee: string;
     promotionId: string;
     productId: string | null;
@@ -178,7 +183,11 @@ export async function ensureLinkReferral(
   },
 ): Promise<LinkReferral> {
   const result = await db.execute(sql`
-    with existing as (
+    with owner as (
+      -- Read here, not from the caller's earlier read: a user erased since has no link any more.
+      select u.id::text as id, u.name from links l join users u on u.id = l.user_id
+      where l.code = ${p.linkCode}::text and l.appspace_id = ${p.appspaceId}::uuid
+    ), existing as (
       select code from referrals where link_code = ${p.linkCode}::text and referred_user_id = ${p.referee}::text
     ), done_elsewhere as (
       select 1 from referrals
@@ -187,11 +196,12 @@ export async function ensureLinkReferral(
     ), ins as (
       insert into referrals (appspace_id, code, referrer_id, referrer_name, referred_user_id, link_code, promotion_id,
                              product_id, milestone_history, expires_at)
-      select ${p.appspaceId}::uuid, ${p.code}::text, ${p.referrerId}::text, ${p.referrerName}::text, ${p.referee}::text,
+      select ${p.appspaceId}::uuid, ${p.code}::text, owner.id, owner.name, ${p.referee}::text,
              ${p.linkCode}::text, ${p.promotionId}::uuid, ${p.productId}::text,
              jsonb_build_array(jsonb_build_object('milestone', 'pending', 'timestamp',
                to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))),
              now() + make_interval(days => ${p.expirationDays}::int)
+      from owner
       where not exists (select 1 from existing) and not exists (select 1 from done_elsewhere)
       on conflict do nothing
       returning code, referrer_id, referrer_name
@@ -204,15 +214,19 @@ export async function ensureLinkReferral(
     ), ev as (
       insert into events (appspace_id, type, data)
       select ${p.appspaceId}::uuid, 'referral.created', jsonb_build_object(
-        'referral_code', code, 'referrer_id', referrer_id, 'referral_url', ${p.referralUrlPrefix}::text || code,
+        'referral_code', code, 'referrer_id', referrer_id, 'referral_url', ${p.referralUrlPrefix}::text || ${p.linkCode}::text,
         'link_code', ${p.linkCode}::text, 'promotion_id', ${p.promotionId}::text)
       from ins
     )
     select (select code from existing) as existing_code, (select code from ins) as created_code,
-           exists (select 1 from done_elsewhere) as already_referred`);
-  const [row] = rowsOf<{ existing_code: string | null; created_code: string | null; already_referred: boolean }>(
-    result,
-  );
+           exists (select 1 from done_elsewhere) as already_referred, not exists (select 1 from owner) as gone`);
+  const [row] = rowsOf<{
+    existing_code: string | null;
+    created_code: string | null;
+    already_referred: boolean;
+    gone: boolean;
+  }>(result);
+  if (row?.gone) return { kind: "gone" };
   const code = row?.existing_code ?? row?.created_code;
   if (code) return { kind: "ok", code };
   if (row?.already_referred) return { kind: "already_referred" };

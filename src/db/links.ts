@@ -33,7 +33,8 @@ export async function findLink(db: Db, code: string, p = { background: false }):
            (extract(epoch from r.expires_at) * 1000)::bigint::text as expires_at_ms,
            r.referrer_name, null::uuid as promotion_id, null::text as target_url
     from referrals r
-    where r.code = ${code}::text
+    -- A Link API referral's own code is internal: its link is what visitors follow.
+    where r.code = ${code}::text and r.link_code is null
     union all
     select l.code, l.appspace_id, 'pending', ${String(Number.MAX_SAFE_INTEGER)}::text, u.name, l.promotion_id, l.target_url
     from links l join users u on u.id = l.user_id

@@ -63,17 +63,33 @@ export async function exportUser(db: Db, appspaceId: string, userId: string): Pr
  * undefined when there is no such user.
  */
 export async function eraseUser(db: Db, appspaceId: string, userId: string): Promise<{ codes: string[] } | undefined> {
-  const result = await db.execute(sql`
+  // One transaction, two statements: the first locks the user's row (a concurrent POST
+  // /v1/api/links for them holds it until it commits), so the second — whose snapshot is taken
+  // after the lock is granted — sees every link and email that call wrote.
+  const [, result] = await db.batch([
+    db.execute(sql`select 1 from users where id = ${userId}::uuid and appspace_id = ${appspaceId}::uuid for update`),
+    db.execute(sql`
     with u as (
       select id, email, external_user_id from users where id = ${userId}::uuid and appspace_id = ${appspaceId}::uuid
-    ), referrer_side as (
-      update referrals r set referrer_name = null, metadata = null, referrer_ip_hash = null, referrer_device_id = null
-      from u where r.appspace_id = ${appspaceId}::uuid and r.referrer_id = u.id::text
-      returning r.code
-    ), referee_side as (
-      update referrals r set referred_user_id = 'erased:' || r.id::text, referred_user_name = null,
-             referred_ip_hash = null, referred_device_id = null
-      from u where r.appspace_id = ${appspaceId}::uuid and r.referred_user_id in (u.email, u.external_user_id)
+    ), sides as (
+      -- Both sides in one UPDATE: a row where the user is referrer and referee at once (two
+      -- UPDATEs of one row in one statement would silently skip the second) loses both.
+      update referrals r set
+        referrer_name = case when r.referrer_id = u.id::text then null else r.referrer_name end,
+        metadata = case when r.referrer_id = u.id::text then null else r.metadata end,
+        referrer_ip_hash = case when r.referrer_id = u.id::text then null else r.referrer_ip_hash end,
+        referrer_device_id = case when r.referrer_id = u.id::text then null else r.referrer_device_id end,
+        referred_user_id = case when r.referred_user_id in (u.email, u.external_user_id)
+                                then 'erased:' || r.id::text else r.referred_user_id end,
+        referred_user_name = case when r.referred_user_id in (u.email, u.external_user_id)
+                                  then null else r.referred_user_name end,
+        referred_ip_hash = case when r.referred_user_id in (u.email, u.external_user_id)
+                                then null else r.referred_ip_hash end,
+        referred_device_id = case when r.referred_user_id in (u.email, u.external_user_id)
+                                  then null else r.referred_device_id end
+      from u
+      where r.appspace_id = ${appspaceId}::uuid
+        and (r.referrer_id = u.id::text or r.referred_user_id in (u.email, u.external_user_id))
       returning r.code
     ), stats as (
       update referrer_stats s set referrer_name = null
@@ -93,8 +109,8 @@ export async function eraseUser(db: Db, appspaceId: string, userId: string): Pro
       delete from users x using u where x.id = u.id returning x.id
     )
     select exists (select 1 from gone) as erased,
-           array(select code from owned_links union select code from referrer_side union select code from referee_side)
-             as codes`);
+           array(select code from owned_links union select code from sides) as codes`),
+  ]);
   const [row] = rowsOf<{ erased: boolean; codes: string[] }>(result);
   return row?.erased ? { codes: row.codes } : undefined;
 }

@@ -252,6 +252,8 @@ export async function advanceMilestone(
     milestone: string;
     allowedFrom: string[] | null;
     eventData?: Record<string, unknown>;
+    /** See CompleteReferralInput.linkReferrals. */
+    linkReferrals?: boolean;
   },
 ): Promise<ReferralRow | undefined> {
   const from = p.allowedFrom
@@ -267,6 +269,7 @@ export async function advanceMilestone(
              milestone_history = milestone_history || ${historyEntry(p.milestone)}
        where appspace_id = ${p.appspaceId}::uuid and code = ${p.code}::text
          and status = 'pending' and expires_at > now() ${from}
+         and (link_code is null or ${p.linkReferrals ?? false}::boolean)
       returning *
     ), ev as (
       insert into events (appspace_id, type, data)
@@ -295,6 +298,11 @@ export interface CompleteReferralInput {
   refereeRewardValue: string | null;
   /** Merged into the `referral.completed` event's data (Link API: promotion_id, product_id, order_id). */
   eventData?: Record<string, unknown>;
+  /**
+   * A Link API referral (`link_code` set) moves only through POST /v1/api/conversions, which
+   * applies its promotion's rules; the Referrals API's own calls don't see it.
+   */
+  linkReferrals?: boolean;
 }
 
 const NO_FLAGS: AbuseFlags = {
@@ -320,6 +328,7 @@ export async function completeReferral(
     const result = await db.execute(sql`
       with r as (
         select * from referrals where appspace_id = ${p.appspaceId}::uuid and code = ${p.code}::text
+          and (link_code is null or ${p.linkReferrals ?? false}::boolean)
       ), flags as (
         select r.id,
           (r.status = 'pending' and r.expires_at > now()) as open,

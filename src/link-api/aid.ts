@@ -48,11 +48,16 @@ export async function verifyAid(
 }
 
 /**
- * The landing URL with `aid` added: the target's own query and fragment kept, an `aid` it already
- * had replaced (the click's own is the one that counts).
+ * The landing URL with `aid` added: the target's own query kept byte for byte (a signed or
+ * precomputed query string must survive; URLSearchParams would re-encode all of it), an `aid` it
+ * already had dropped (the click's own is the one that counts), its fragment kept.
  */
 export function withAid(url: string, aid: string): string {
   const u = new URL(url);
-  u.searchParams.set("aid", aid);
+  const kept = u.search
+    .slice(1)
+    .split("&")
+    .filter((part) => part !== "" && part !== "aid" && !part.startsWith("aid="));
+  u.search = `?${[...kept, `aid=${encodeURIComponent(aid)}`].join("&")}`;
   return u.toString();
 }

@@ -140,7 +140,7 @@ export function idempotency(scopeOf: (c: Context<AppEnv>) => string | Promise<st
     try {
       await next();
       // Thrown ApiErrors have already become c.res (the app's error handler runs inside next()).
-      if (isStoredStatus(c.res.status)) {
+      if (isStoredStatus(c.res.status) && !c.get("transientAnswer")) {
         const headers: Record<string, string> = {};
         for (const name of STORED_HEADERS) {
           const value = c.res.headers.get(name);

@@ -247,6 +247,39 @@ describe("POST /v1/api/conversions", () => {
     expect(byCode.body.referral).toMatchObject({ referral_code: referral.referral_code });
   });
 
+  it("a Link API referral moves only through conversions, under its promotion's rules", async () => {
+    const { space, aid } = await clickedLink({ reward_receiver: "referrer" }, { milestones: ["signed_up"] });
+    const signedUp = await convert(space, { aid, referee_email: "lee@example.com", event: "signed_up" });
+    const referralCode = signedUp.body.referral.referral_code;
+    // The Referrals API's own calls don't see it (they would skip the receiver rule)...
+    const plain = await call("POST", "/v1/api/referral/complete", {
+      key: space.sk,
+      body: { referral_code: referralCode, referred_user_id: "someone-else", ip: "198.51.100.9" },
+    });
+    expect(plain.status).toBe(404);
+    // ...and its code, given to conversions, converts on its link: the referee stays the referee,
+    // the rewards follow the promotion.
+    const done = await convert(space, { referral_code: referralCode, referee_email: "lee@example.com" });
+    expect(done.body.referral).toMatchObject({
+      referral_code: referralCode,
+      referred_user_id: "lee@example.com",
+      status: "completed",
+      referee_reward_type: "none",
+    });
+  });
+
+  it("an unknown milestone is refused before anything is written", async () => {
+    const { space, aid } = await clickedLink({}, { milestones: ["signed_up"] });
+    const res = await convert(space, { aid, referee_email: "mo@example.com", event: "signup_v2", order_id: "o-9" });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ field: "event" });
+    expect(await sql("select 1 from referrals where appspace_id = $1", [space.id])).toEqual([]);
+    expect(await sql("select 1 from conversions where appspace_id = $1", [space.id])).toEqual([]);
+    // The order wasn't claimed: a corrected retry runs.
+    const retried = await convert(space, { aid, referee_email: "mo@example.com", event: "signed_up", order_id: "o-9" });
+    expect(retried.status).toBe(200);
+  });
+
   it("validates the body, naming the field", async () => {
     const { space, aid } = await clickedLink();
     const cases: [Record<string, unknown>, string][] = [

@@ -37,6 +37,8 @@ describe("/ref/:code for Link API links", () => {
       expect(location.searchParams.get("src")).toBe("ref");
       expect(location.searchParams.get("q")).toBe("a b");
       expect(location.hash).toBe("#signup");
+      // The target's own query is kept byte for byte (not re-encoded), the aid appended.
+      expect(location.search).toMatch(/^\?src=ref&q=a%20b&aid=/);
       const aid = location.searchParams.get("aid") ?? "";
       expect(aid.length).toBeGreaterThanOrEqual(16);
       expect(aid).toMatch(/^[A-Za-z0-9._-]+$/);

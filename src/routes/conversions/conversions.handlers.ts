@@ -10,7 +10,7 @@ import { verifyAid } from "../../link-api/aid";
 import { isSelfReferral, refereeIdentity, withinAttribution } from "../../link-api/conversions";
 import { isPromotionActive, type PromotionRewards, rewardsFor } from "../../link-api/promotions";
 import { generateReferralCode, normalizeCode } from "../../referrals/code";
-import { completionOutcome, planMilestone } from "../../referrals/rules";
+import { completionOutcome, type MilestonePlan, planMilestone } from "../../referrals/rules";
 import { hashSignal } from "../../referrals/signals";
 import type { AppEnv } from "../../types";
 import type { convertRoute } from ".";
@@ -60,6 +60,9 @@ export const convert: RouteHandler<typeof convertRoute, AppEnv> = async (c) => {
     code = normalizeCode(body.referral_code ?? "");
   }
   const event = body.event ?? appspace.settings.reward_milestone;
+  // Decided before anything is claimed or written: an unknown milestone changes nothing.
+  const plan = planMilestone(event, appspace.settings);
+  if (!plan) throw badRequest(`event: ${event} is not a milestone of this appspace`, { field: "event" });
 
   const claim = await repo.claimConversion(c.var.db, {
     appspaceId: appspace.id,
@@ -72,6 +75,7 @@ export const convert: RouteHandler<typeof convertRoute, AppEnv> = async (c) => {
     productId: body.product_id ?? null,
   });
   if (claim.kind === "in_progress") {
+    c.set("transientAnswer", true);
     throw conflict("A conversion with this order_id is being processed; retry shortly", {
       code: "idempotency_key_in_progress",
     });
@@ -79,7 +83,7 @@ export const convert: RouteHandler<typeof convertRoute, AppEnv> = async (c) => {
   if (claim.kind === "replay") return answer(c, claim.stored);
 
   try {
-    const referralId = await run(c, body, { code, clickedAt, event, refereeId, referee, now });
+    const referralId = await run(c, body, { code, clickedAt, event, plan, refereeId, referee, now });
     await repo.finishConversion(c.var.db, { ...claim, referralId, status: 200, error: null });
   } catch (error) {
     if (error instanceof ApiError && error.status < 500) {
@@ -150,6 +154,7 @@ interface Resolved {
   code: string;
   clickedAt: number | null;
   event: string;
+  plan: MilestonePlan;
   refereeId: string;
   referee: { email: string | null; userId: string | null };
   now: number;
@@ -197,8 +202,7 @@ async function run(c: Context<AppEnv>, body: ConversionInput, r: Resolved): Prom
     eventData.product_id = body.product_id ?? null;
   }
 
-  const plan = planMilestone(r.event, settings);
-  if (!plan) throw badRequest(`event: ${r.event} is not a milestone of this appspace`, { field: "event" });
+  const { plan } = r;
   if (!plan.completes) {
     const moved = await advanceMilestone(db, {
       appspaceId: appspace.id,
@@ -206,6 +210,7 @@ async function run(c: Context<AppEnv>, body: ConversionInput, r: Resolved): Prom
       milestone: r.event,
       allowedFrom: plan.allowedFrom,
       eventData,
+      linkReferrals: true,
     });
     if (!moved) throw notFound("Referral not found, expired, or invalid milestone");
     return moved.id;
@@ -225,6 +230,7 @@ async function run(c: Context<AppEnv>, body: ConversionInput, r: Resolved): Prom
     deviceHash,
     ...rewards,
     eventData,
+    linkReferrals: true,
   });
   const outcome = completionOutcome(observed);
   switch (outcome.kind) {
@@ -250,8 +256,6 @@ async function linkReferral(c: Context<AppEnv>, target: repo.LinkTarget, referee
         appspaceId: appspace.id,
         linkCode: target.code,
         code: generateReferralCode(),
-        referrerId: target.user_id,
-        referrerName: target.user_name,
         referee: refereeId,
         promotionId: target.promotion_id,
         productId: target.product_id,
@@ -263,6 +267,7 @@ async function linkReferral(c: Context<AppEnv>, target: repo.LinkTarget, referee
       throw error;
     }
     if (result.kind === "ok") return result.code;
+    if (result.kind === "gone") throw notFound(ATTRIBUTION_NOT_FOUND);
     if (result.kind === "already_referred") {
       throw conflict("Referral flagged for abuse", { reason: "already_referred" });
     }
