@@ -259,7 +259,9 @@ async function linkReferral(c: Context<AppEnv>, target: repo.LinkTarget, referee
         referee: refereeId,
         promotionId: target.promotion_id,
         productId: target.product_id,
-        expirationDays: appspace.settings.expiration_days,
+        // A referee's referral stays open at least as long as the promotion attributes clicks: a
+        // purchase weeks after a sign-up, on an aid still inside the window, still completes it.
+        expirationDays: Math.max(appspace.settings.expiration_days, target.attribution_days),
         referralUrlPrefix: referralUrlPrefix(appspace.domains),
       });
     } catch (error) {
