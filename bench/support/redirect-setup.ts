@@ -34,10 +34,11 @@ export interface ClickCase {
 export const CASES: readonly ClickCase[] = [
   {
     name: "desktop click",
-    detail: "Chrome on Windows -> 302 to the web fallback; click queued (CLICKS)",
+    detail: "Chrome on Windows -> 302 to the web fallback with a fresh signed aid; click queued (CLICKS)",
     userAgent:
       "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/135.0.0.0 Safari/537.36",
-    location: (location) => location === WEB_FALLBACK,
+    // The landing carries this click's aid (src/link-api/aid.ts), signed: one HMAC per click.
+    location: (location) => location.startsWith(`${WEB_FALLBACK}?aid=`),
   },
   {
     name: "store-bound click",
