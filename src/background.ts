@@ -6,8 +6,9 @@ import { log } from "./lib/log";
 import { infrastructureBackoff } from "./lib/queue";
 import { consumeClicks, consumeDeadClicks } from "./services/click-consumer";
 import type { ClickMessage } from "./services/clicks";
-import { deliverEmail, type EmailMessage, recordEmailDeadLetters, sweepEmails } from "./services/email-outbox";
-import { deliverWebhook, recordWebhookDeadLetters } from "./services/webhook-delivery";
+import { recordDeadLetterBatch } from "./services/dead-letters";
+import { deliverEmail, type EmailMessage, sweepEmails } from "./services/email-outbox";
+import { deliverWebhook } from "./services/webhook-delivery";
 import type { WebhookMessage } from "./services/webhook-outbox";
 import { sweepOutbox } from "./services/webhook-outbox";
 import type { Bindings } from "./types";
@@ -28,7 +29,7 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings): 
     case "clicks":
       return consumeClicks(db, env.LINKS, batch as MessageBatch<ClickMessage>, webhooks);
     case "webhooks-dlq":
-      return recordWebhookDeadLetters(db, batch.queue, batch.messages as readonly Message<WebhookMessage>[]);
+      return recordDeadLetterBatch(db, batch.queue, batch.messages, "attempt left pending; the sweep re-sends it");
     case "webhooks": {
       const messages = batch.messages as readonly Message<WebhookMessage>[];
       const options = {
@@ -49,7 +50,7 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings): 
       return;
     }
     case "emails-dlq":
-      return recordEmailDeadLetters(db, batch.queue, batch.messages as readonly Message<EmailMessage>[]);
+      return recordDeadLetterBatch(db, batch.queue, batch.messages, "email left to the sweep");
     case "emails": {
       const messages = batch.messages as readonly Message<EmailMessage>[];
       const options = { email: config.email, publicBaseUrl: config.publicBaseUrl, secret: config.ipHashSecret };

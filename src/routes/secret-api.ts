@@ -1,8 +1,7 @@
 import { createRouter } from "../lib/router";
 import { apiKeyAuth, requireSecretKey } from "../middleware/auth";
-import { dispatchEventsAfterWrite } from "../middleware/dispatch";
+import { dispatchAfterWrite } from "../middleware/dispatch";
 import { appspaceIdempotency } from "../middleware/idempotency";
-import { dispatchEmailsAfterWrite } from "../services/email-outbox";
 
 /**
  * A router for `/v1/api/*` resources that only a secret key may use (the Link API: promotions,
@@ -14,8 +13,7 @@ export function secretApiRouter() {
   const router = createRouter();
   router.use("*", apiKeyAuth());
   router.use("*", requireSecretKey());
-  router.use("*", dispatchEventsAfterWrite());
-  router.use("*", dispatchEmailsAfterWrite());
+  router.use("*", dispatchAfterWrite({ emails: true }));
   router.use("*", appspaceIdempotency());
   return router;
 }

@@ -1,4 +1,3 @@
-import { createMiddleware } from "hono/factory";
 import type { EmailConfig } from "../config";
 import type { Db } from "../db/client";
 import {
@@ -10,12 +9,10 @@ import {
   takeOverdueEmails,
   takeUndispatchedEmails,
 } from "../db/emails";
-import { recordDeadLetters } from "../db/webhooks";
 import { type EmailTemplate, renderEmail, type TemplateValues } from "../email/template";
 import { unsubscribeToken, unsubscribeUrl } from "../email/unsubscribe-token";
 import { log } from "../lib/log";
 import { type RewardReceiver, rewardsFor } from "../link-api/promotions";
-import type { AppEnv } from "../types";
 import { sendEmail } from "./email-providers";
 
 /**
@@ -53,25 +50,6 @@ export async function dispatchEmails(db: Db, queue: Queue<EmailMessage>, appspac
   const ids = await takeUndispatchedEmails(db, appspaceId);
   if (ids.length) await sendEmailMessages(queue, ids);
   return ids.length;
-}
-
-/**
- * After a successful write by a secret-API route, the appspace's new emails go onto the queue —
- * after the response is sent (`waitUntil`), so callers never wait for it. Lost, the cron sweep
- * sends them a minute later.
- */
-export function dispatchEmailsAfterWrite() {
-  return createMiddleware<AppEnv>(async function dispatchEmailsAfterWrite(c, next) {
-    await next();
-    if (c.req.method === "GET" || c.res.status >= 300) return;
-    const appspaceId = c.get("caller")?.appspace.id;
-    if (!appspaceId) return;
-    c.executionCtx.waitUntil(
-      dispatchEmails(c.var.db, c.env.EMAILS, appspaceId).catch((error: unknown) =>
-        log.error("email dispatch failed", { requestId: c.var.requestId, error }),
-      ),
-    );
-  });
 }
 
 /** Cron: re-sends emails whose message was lost (see takeOverdueEmails), in bounded batches. */
@@ -245,24 +223,4 @@ export async function deliverEmail(db: Db, message: Message<EmailMessage>, optio
   const delaySeconds = emailRetryDelay(taken.attempts);
   log.info("email send failed; retrying", { ...logged, delaySeconds });
   message.retry({ delaySeconds });
-}
-
-/**
- * Dead-letter consumer of the email queue. Only our own failures (the database away on every
- * redelivery) bring a message here; its row stays queued or sending, and the sweep re-sends it.
- * This records what arrived.
- */
-export async function recordEmailDeadLetters(db: Db, queue: string, messages: readonly Message<EmailMessage>[]) {
-  await recordDeadLetters(
-    db,
-    queue,
-    messages.map((m) => ({
-      messageId: m.id,
-      body: m.body,
-      attempts: m.attempts,
-      outcome: "email left to the sweep",
-    })),
-  );
-  log.warn("email messages dead-lettered", { queue, count: messages.length });
-  for (const m of messages) m.ack();
 }

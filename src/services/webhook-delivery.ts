@@ -1,6 +1,5 @@
 import type { Db } from "../db/client";
-import { claimAttempt, finishAttempt, recordDeadLetters } from "../db/webhooks";
-import { log } from "../lib/log";
+import { claimAttempt, finishAttempt } from "../db/webhooks";
 import { classifyResponse, MAX_ATTEMPTS, retryDelay } from "../webhooks/retry";
 import { signWebhook } from "../webhooks/signing";
 import { isPublicHost, webhookUrlProblem } from "../webhooks/url-policy";
@@ -126,24 +125,4 @@ export async function deliverWebhook(db: Db, message: Message<WebhookMessage>, o
   message.ack();
   // The next attempt is pending in the log already: if this send fails, the sweep sends it.
   await sendAttempts(options.queue, [{ series, event_id, endpoint_id, attempt: next.attempt }], next.delaySeconds);
-}
-
-/**
- * Dead-letter consumer of the webhook queue. A message gets here only after our own
- * infrastructure failed on every redelivery (receiver failures never retry a message); the
- * attempt is still pending in the log and the sweep re-sends it. This records what arrived.
- */
-export async function recordWebhookDeadLetters(db: Db, queue: string, messages: readonly Message<WebhookMessage>[]) {
-  await recordDeadLetters(
-    db,
-    queue,
-    messages.map((m) => ({
-      messageId: m.id,
-      body: m.body,
-      attempts: m.attempts,
-      outcome: "attempt left pending; the sweep re-sends it",
-    })),
-  );
-  log.warn("webhook messages dead-lettered", { queue, count: messages.length });
-  for (const m of messages) m.ack();
 }

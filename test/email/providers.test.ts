@@ -1,4 +1,3 @@
-import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import {
   type EmailProviderConfig,
@@ -6,33 +5,11 @@ import {
   type OutgoingEmail,
   sendEmail,
 } from "../../src/services/email-providers";
-
-interface ProviderRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  answered: number;
-}
+import { providerEndpoint } from "./support";
 
 const API_KEY = "sk_test_DoNotLeakThisKey_0123456789";
 const RECIPIENT = "Grace.Hopper+ref@Example.com";
 const PROVIDERS: EmailProviderName[] = ["resend", "postmark"];
-
-/** A fresh provider endpoint on the loopback receiver (test/support/node/receiver.ts). */
-async function providerEndpoint(options: { responses?: number[]; delayMs?: number; errorMessage?: string } = {}) {
-  const name = `mail-${crypto.randomUUID().slice(0, 8)}`;
-  const res = await fetch(`${env.RECEIVER_URL}/_control/${name}`, { method: "PUT", body: JSON.stringify(options) });
-  if (!res.ok) throw new Error(`receiver configure: ${res.status}`);
-  return {
-    name,
-    apiBase: `${env.RECEIVER_URL}/provider/${name}`,
-    async requests(): Promise<ProviderRequest[]> {
-      const got = await fetch(`${env.RECEIVER_URL}/_control/${name}`);
-      return ((await got.json()) as { requests: ProviderRequest[] }).requests;
-    },
-  };
-}
 
 function config(provider: EmailProviderName, apiBase: string | null): EmailProviderConfig {
   return { provider, apiKey: API_KEY, apiBase };

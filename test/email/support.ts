@@ -129,7 +129,9 @@ export interface ProviderRequest {
 }
 
 /** A fresh email-provider endpoint on the loopback receiver (test/support/node/receiver.ts). */
-export async function providerEndpoint(options: { responses?: number[] } = {}) {
+export async function providerEndpoint(
+  options: { responses?: number[]; delayMs?: number; errorMessage?: string } = {},
+) {
   const name = `mail-${crypto.randomUUID().slice(0, 8)}`;
   const res = await fetch(`${env.RECEIVER_URL}/_control/${name}`, { method: "PUT", body: JSON.stringify(options) });
   if (!res.ok) throw new Error(`receiver configure: ${res.status}`);

@@ -5,7 +5,7 @@ import { ApiError, badRequest, notFound } from "../../lib/errors";
 import { API_KEY_SECURITY, errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { apiKeyAuth } from "../../middleware/auth";
-import { dispatchEventsAfterWrite } from "../../middleware/dispatch";
+import { dispatchAfterWrite } from "../../middleware/dispatch";
 import { hashSignal } from "../../referrals/signals";
 import { deferredFromIp, loadDeferredByToken } from "../../services/deferred-records";
 
@@ -16,7 +16,7 @@ import { deferredFromIp, loadDeferredByToken } from "../../services/deferred-rec
  */
 export const deferredRouter = createRouter();
 deferredRouter.use("*", apiKeyAuth());
-deferredRouter.use("*", dispatchEventsAfterWrite({ includeGet: true }));
+deferredRouter.use("*", dispatchAfterWrite({ includeGet: true }));
 
 const tags = ["Deferred deep links"];
 const NOT_FOUND = "Deferred link not found, expired, or already claimed";

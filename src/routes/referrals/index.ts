@@ -1,7 +1,7 @@
 import { badRequest } from "../../lib/errors";
 import { createRouter } from "../../lib/router";
 import { apiKeyAuth } from "../../middleware/auth";
-import { dispatchEventsAfterWrite } from "../../middleware/dispatch";
+import { dispatchAfterWrite } from "../../middleware/dispatch";
 import { appspaceIdempotency } from "../../middleware/idempotency";
 import * as handlers from "./referrals.handlers";
 import * as routes from "./referrals.routes";
@@ -10,7 +10,7 @@ import * as routes from "./referrals.routes";
 export const referralsRouter = createRouter();
 
 referralsRouter.use("*", apiKeyAuth());
-referralsRouter.use("*", dispatchEventsAfterWrite());
+referralsRouter.use("*", dispatchAfterWrite());
 // After auth (keys are per appspace), before every handler: POSTs with an Idempotency-Key.
 referralsRouter.use("*", appspaceIdempotency());
 // An empty userId never reaches the `{userId}` route; answer with the contract's message.
