@@ -208,12 +208,12 @@ const byUser =
 const CASES: Case[] = [
   {
     name: "leaderboard limit 25",
-    run: async (db, t) => (await leaderboard(db, t.appspaceId, 25)).length,
+    run: async (db, t) => (await leaderboard(db, { appspaceId: t.appspaceId, limit: 25 })).length,
     expect: () => 25,
   },
   {
     name: "leaderboard limit 100",
-    run: async (db, t) => (await leaderboard(db, t.appspaceId, 100)).length,
+    run: async (db, t) => (await leaderboard(db, { appspaceId: t.appspaceId, limit: 100 })).length,
     expect: () => 100,
   },
   { name: "by-user typical, limit 50", run: byUser("typical"), expect: (t) => Math.min(50, t.typical.total) },

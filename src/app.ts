@@ -14,6 +14,7 @@ import { ipRateLimit } from "./middleware/rate-limit";
 import { services } from "./middleware/services";
 import { POLICIES } from "./ratelimit/policies";
 import { adminRouter } from "./routes/admin";
+import { analyticsRouter } from "./routes/analytics";
 import { conversionsRouter } from "./routes/conversions";
 import { deferredRouter } from "./routes/deferred";
 import { emailsRouter } from "./routes/emails";
@@ -128,6 +129,7 @@ export function createApp() {
   app.route("/v1/api/users", usersRouter);
   app.route("/v1/api/conversions", conversionsRouter);
   app.route("/v1/api/emails", emailsRouter);
+  app.route("/v1/api/analytics", analyticsRouter);
   app.route("/api/deferred", deferredRouter);
   allowMethods = methodNotAllowed(app);
   documentIdempotencyKey(app);

@@ -1,4 +1,5 @@
 import { loadConfig } from "./config";
+import { persistExpiry, rollLeaderboardWindows } from "./db/analytics";
 import { getDb } from "./db/client";
 import { pruneExpired } from "./db/retention";
 import { pruneDeliveries } from "./db/webhooks";
@@ -85,24 +86,31 @@ export function queueKind(name: string): QueueKind | null {
   return null;
 }
 
+/** Referrals whose expiry the cron persists per run (the rest wait for the next minute). */
+const EXPIRY_BATCH = 5_000;
+
 /**
  * Cron: dispatch what the immediate path missed, re-send overdue webhook attempts and emails,
- * apply the retention.
+ * persist lazy expiry and move the leaderboard windows (so the analytics reads have little to
+ * correct), apply the retention.
  */
 export async function handleScheduled(env: Bindings): Promise<void> {
   const config = loadConfig(env);
   const db = getDb(config);
   const swept = await sweepOutbox(db, env.WEBHOOKS);
   const emails = await sweepEmails(db, env.EMAILS);
+  const expired = await persistExpiry(db, EXPIRY_BATCH);
+  await rollLeaderboardWindows(db);
   const pruned = {
     webhookDeliveries: await pruneDeliveries(db, config.webhookLogRetentionDays),
     ...(await pruneExpired(db, config.retention)),
   };
-  if (swept.events || swept.resent || emails.resent || Object.values(pruned).some(Boolean))
+  if (swept.events || swept.resent || emails.resent || expired || Object.values(pruned).some(Boolean))
     log.info("cron", {
       dispatchedEvents: swept.events,
       resentAttempts: swept.resent,
       resentEmails: emails.resent,
+      expiredReferrals: expired,
       pruned,
     });
 }

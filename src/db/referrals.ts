@@ -222,22 +222,56 @@ export interface LeaderboardRow {
   total_reward_value: string;
 }
 
+export const LEADERBOARD_PERIODS = ["all", "30d", "7d"] as const;
+export type LeaderboardPeriod = (typeof LEADERBOARD_PERIODS)[number];
+export const LEADERBOARD_SORTS = ["completed", "reward_value"] as const;
+export type LeaderboardSort = (typeof LEADERBOARD_SORTS)[number];
+
+/** Live pending count of the listed referrer `s` (at most one open referral per user: unique index). */
+const livePending = (s: string) =>
+  sql.raw(`(select count(*)::int from referrals p
+             where p.appspace_id = ${s}.appspace_id and p.referrer_id = ${s}.referrer_id
+               and p.status = 'pending' and p.expires_at > now())`);
+
 /**
- * Top referrers from the maintained counters (an index range scan, not an aggregate over every
- * referral). `pending` is read live per listed referrer: at most one open referral per user
- * exists (unique index), and lazy expiry is time-based, so it cannot be a stored counter.
+ * Top referrers from maintained counters (an index range scan, not an aggregate over every
+ * referral): all time from `referrer_stats`, the last 7 or 30 UTC days (today included) from
+ * `referrer_windows`, whose window is first moved to today if a day has passed. In a period,
+ * `total` counts referrals created in it and `completed`/`total_reward_value` completions in it.
+ * `pending` is read live per listed referrer: lazy expiry is time-based, so it cannot be a stored
+ * counter.
  */
-export async function leaderboard(db: Db, appspaceId: string, limit: number): Promise<LeaderboardRow[]> {
-  const result = await db.execute(sql`
-    select s.referrer_id, s.referrer_name, s.total, s.completed,
-           (select count(*)::int from referrals p
-             where p.appspace_id = s.appspace_id and p.referrer_id = s.referrer_id
-               and p.status = 'pending' and p.expires_at > now()) as pending,
-           s.total_reward_value::text as total_reward_value
-    from referrer_stats s
-    where s.appspace_id = ${appspaceId}::uuid
-    order by s.completed desc nulls last, s.referrer_id
-    limit ${limit}::int`);
+export async function leaderboard(
+  db: Db,
+  p: { appspaceId: string; limit: number; period?: LeaderboardPeriod; sort?: LeaderboardSort },
+): Promise<LeaderboardRow[]> {
+  const period = p.period ?? "all";
+  const byReward = p.sort === "reward_value";
+  if (period === "all") {
+    const order = byReward ? sql.raw("s.total_reward_value desc nulls last") : sql.raw("s.completed desc nulls last");
+    const result = await db.execute(sql`
+      select s.referrer_id, s.referrer_name, s.total, s.completed, ${livePending("s")} as pending,
+             s.total_reward_value::text as total_reward_value
+      from referrer_stats s
+      where s.appspace_id = ${p.appspaceId}::uuid
+      order by ${order}, s.referrer_id
+      limit ${p.limit}::int`);
+    return rowsOf<LeaderboardRow>(result);
+  }
+  const order = byReward ? sql.raw("w.reward_value desc nulls last") : sql.raw("w.completed desc nulls last");
+  const [, result] = await db.batch([
+    db.execute(sql`select roll_leaderboard_windows(${p.appspaceId}::uuid)`),
+    db.execute(sql`
+      select w.referrer_id, s.referrer_name, w.created as total, w.completed, ${livePending("w")} as pending,
+             w.reward_value::text as total_reward_value
+      from referrer_windows w
+      left join referrer_stats s on s.appspace_id = w.appspace_id and s.referrer_id = w.referrer_id
+      where w.appspace_id = ${p.appspaceId}::uuid and w.period = ${period}::text
+        -- A referrer whose activity has all moved out of the window (a corrected date) keeps a row of zeros.
+        and (w.created <> 0 or w.completed <> 0 or w.reward_value <> 0)
+      order by ${order}, w.referrer_id
+      limit ${p.limit}::int`),
+  ]);
   return rowsOf<LeaderboardRow>(result);
 }
 

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   boolean,
   check,
+  date,
   index,
   integer,
   jsonb,
@@ -133,6 +134,11 @@ export const referrals = pgTable(
       .on(t.appspaceId, t.referredUserId)
       .where(sql`${t.status} = 'completed'`),
     index("referrals_by_user_idx").on(t.appspaceId, t.referrerId, t.createdAt.desc()),
+    // Open referrals by expiry: the cron persists lazy expiry through it (few rows: only those that
+    // expired since its last run), and the stats read counts those not persisted yet.
+    index("referrals_pending_expiry_idx").on(t.expiresAt).where(sql`${t.status} = 'pending'`),
+    // The dashboard's referral list: newest first per appspace, keyset-paginated.
+    index("referrals_appspace_created_idx").on(t.appspaceId, t.createdAt.desc(), t.id.desc()),
     check("referrals_status_check", sql`${t.status} in ('pending', 'completed', 'expired')`),
   ],
 );
@@ -156,6 +162,7 @@ export const referrerStats = pgTable(
   (t) => [
     primaryKey({ columns: [t.appspaceId, t.referrerId] }),
     index("referrer_stats_rank_idx").on(t.appspaceId, t.completed.desc(), t.referrerId),
+    index("referrer_stats_reward_idx").on(t.appspaceId, t.totalRewardValue.desc(), t.referrerId),
   ],
 );
 
@@ -530,4 +537,117 @@ export const emails = pgTable(
     index("emails_appspace_idx").on(t.appspaceId, t.createdAt.desc(), t.id),
     index("emails_unsent_idx").on(t.updatedAt).where(sql`status in ('queued', 'sending')`),
   ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Analytics rollups. Maintained by statement-level triggers (drizzle/0007_analytics.sql), so every
+// statement that writes a referral, a click or an event updates them in the same statement,
+// whichever code path it comes from, and a batch is aggregated once. The analytics API and the
+// dashboard read these instead of scanning raw rows, so their cost follows the number of buckets
+// in the range, not the number of rows behind them.
+
+/** Referrals per creation day (UTC) and promotion, by stored status; lazy expiry is applied on read. */
+export const referralRollups = pgTable(
+  "referral_rollups",
+  {
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+    day: date({ mode: "string" }).notNull(),
+    /** The referral's promotion, or the zero uuid for referral codes (part of the key, so never null). */
+    promotionKey: uuid().notNull(),
+    total: integer().notNull().default(0),
+    pending: integer().notNull().default(0),
+    completed: integer().notNull().default(0),
+    expired: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.appspaceId, t.day, t.promotionKey] })],
+);
+
+/** Per referrer and UTC day: referrals created, completed and the reward value they earned that day. */
+export const referrerDaily = pgTable(
+  "referrer_daily",
+  {
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+    day: date({ mode: "string" }).notNull(),
+    referrerId: text().notNull(),
+    created: integer().notNull().default(0),
+    completed: integer().notNull().default(0),
+    rewardValue: numeric().notNull().default("0"),
+  },
+  (t) => [primaryKey({ columns: [t.appspaceId, t.day, t.referrerId] })],
+);
+
+/**
+ * The 7- and 30-day leaderboards, kept as running sums so a read is an index range scan: the
+ * triggers add each day's changes, and when a day leaves a window (`leaderboard_windows.starts_on`
+ * moves) `roll_leaderboard_windows()` subtracts that day's `referrer_daily` rows.
+ */
+export const referrerWindows = pgTable(
+  "referrer_windows",
+  {
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+    /** '7d' or '30d'. */
+    period: text().notNull(),
+    referrerId: text().notNull(),
+    created: integer().notNull().default(0),
+    completed: integer().notNull().default(0),
+    rewardValue: numeric().notNull().default("0"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.appspaceId, t.period, t.referrerId] }),
+    index("referrer_windows_completed_idx").on(t.appspaceId, t.period, t.completed.desc(), t.referrerId),
+    index("referrer_windows_reward_idx").on(t.appspaceId, t.period, t.rewardValue.desc(), t.referrerId),
+  ],
+);
+
+/** Where each rolling window starts (a UTC day); see referrer_windows. */
+export const leaderboardWindows = pgTable(
+  "leaderboard_windows",
+  {
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+    period: text().notNull(),
+    startsOn: date({ mode: "string" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.appspaceId, t.period] })],
+);
+
+/**
+ * Clicks per bucket and dimension value: `dim` is `all` (value `all`), `platform`, `device_type`,
+ * `browser`, `country`, `utm_source` or `route` with hourly buckets, and `referral_code` with daily
+ * buckets (one row per code and hour would be about one row per click). A missing value is `(none)`.
+ * Only inserts count: pruning raw clicks (retention) leaves the rollups, so charts outlive it.
+ */
+export const clickRollups = pgTable(
+  "click_rollups",
+  {
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+    dim: text().notNull(),
+    bucket: timestamp({ withTimezone: true, mode: "string" }).notNull(),
+    value: text().notNull(),
+    clicks: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.appspaceId, t.dim, t.bucket, t.value] })],
+);
+
+/** Events per hour and type (only inserts count, so the outbox's retention leaves the charts). */
+export const eventRollups = pgTable(
+  "event_rollups",
+  {
+    appspaceId: uuid()
+      .notNull()
+      .references(() => appspaces.id, { onDelete: "cascade" }),
+    bucket: timestamp({ withTimezone: true, mode: "string" }).notNull(),
+    type: text().notNull(),
+    count: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.appspaceId, t.bucket, t.type] })],
 );

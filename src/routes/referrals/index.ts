@@ -24,6 +24,7 @@ referralsRouter.get("/by-user/", () => {
 referralsRouter
   .openapi(routes.create, handlers.create)
   .openapi(routes.leaderboard, handlers.leaderboard)
+  .openapi(routes.stats, handlers.stats)
   .openapi(routes.byUser, handlers.byUser)
   .openapi(routes.milestone, handlers.milestone)
   .openapi(routes.complete, handlers.complete)

@@ -1,7 +1,9 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { conversionRate, resolveDays } from "../../analytics/range";
 import { referralUrlPrefix } from "../../appspaces/settings";
 import { userHashMatches } from "../../auth/identity";
+import { referralStats } from "../../db/analytics";
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from "../../db/errors";
 import * as repo from "../../db/referrals";
 import { badRequest, conflict, forbidden, notFound, unauthorized } from "../../lib/errors";
@@ -286,7 +288,19 @@ export const byUser: Handler<typeof routes.byUser> = async (c) => {
 };
 
 export const leaderboard: Handler<typeof routes.leaderboard> = async (c) => {
-  const { limit } = c.req.valid("query");
-  const rows = await repo.leaderboard(c.var.db, c.var.caller.appspace.id, limit);
+  const { limit, period, sort } = c.req.valid("query");
+  const rows = await repo.leaderboard(c.var.db, { appspaceId: c.var.caller.appspace.id, limit, period, sort });
   return c.json({ leaderboard: rows }, 200);
+};
+
+export const stats: Handler<typeof routes.stats> = async (c) => {
+  const q = c.req.valid("query");
+  const { from, to } = resolveDays(q);
+  const s = await referralStats(c.var.db, {
+    appspaceId: c.var.caller.appspace.id,
+    from,
+    to,
+    promotionId: q.promotion_id ?? null,
+  });
+  return c.json({ ...s, conversion_rate: conversionRate(s), from, to }, 200);
 };

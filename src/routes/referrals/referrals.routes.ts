@@ -17,6 +17,8 @@ import {
   MilestoneBody,
   MilestoneResponse,
   ReferralLookupResponse,
+  StatsQuery,
+  StatsResponse,
 } from "./referrals.schemas";
 
 const tags = ["Referrals"];
@@ -39,10 +41,21 @@ export const leaderboard = createRoute({
   path: "/leaderboard",
   tags,
   security: API_KEY_SECURITY,
-  summary: "Top referrers ranked by completed referrals (secret key)",
+  summary: "Top referrers ranked by completed referrals or reward value, all time or the last 7 / 30 days (secret key)",
   middleware: [requireSecretKey()] as const,
   request: { query: LeaderboardQuery },
   responses: { 200: jsonContent(LeaderboardResponse, "Leaderboard"), ...errorResponses(400, 401, 403) },
+});
+
+export const stats = createRoute({
+  method: "get",
+  path: "/stats",
+  tags,
+  security: API_KEY_SECURITY,
+  summary: "Referral totals by status and the conversion rate, optionally for a creation-day range (secret key)",
+  middleware: [requireSecretKey()] as const,
+  request: { query: StatsQuery },
+  responses: { 200: jsonContent(StatsResponse, "Stats"), ...errorResponses(400, 401, 403) },
 });
 
 export const byUser = createRoute({

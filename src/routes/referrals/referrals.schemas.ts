@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { milestoneName } from "../../appspaces/settings";
+import { LEADERBOARD_PERIODS, LEADERBOARD_SORTS } from "../../db/referrals";
 
 const METADATA_MAX_BYTES = 8 * 1024;
 
@@ -172,7 +173,36 @@ export const ByUserResponse = z
 
 export const LeaderboardQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(25).openapi({ example: 25 }),
+  period: z.enum(LEADERBOARD_PERIODS).default("all").openapi({
+    description:
+      "`7d` / `30d`: the last 7 or 30 UTC days, today included (total = referrals created in the period, completed and total_reward_value = completions in it)",
+  }),
+  sort: z
+    .enum(LEADERBOARD_SORTS)
+    .default("completed")
+    .openapi({ description: "Rank by completed referrals or by total reward value earned" }),
 });
+
+export const StatsQuery = z.object({
+  from: z.string().max(40).optional().openapi({
+    example: "2026-01-01",
+    description: "First UTC day of creation counted (ISO 8601 date; a date-time counts its UTC day)",
+  }),
+  to: z.string().max(40).optional().openapi({ example: "2026-01-31", description: "Last UTC day counted (inclusive)" }),
+  promotion_id: z.uuid().optional().openapi({ description: "Only referrals converted through this promotion's links" }),
+});
+
+export const StatsResponse = z
+  .object({
+    total: z.number().int(),
+    pending: z.number().int(),
+    completed: z.number().int(),
+    expired: z.number().int().openapi({ description: "Includes pending referrals past their expiry (lazy expiry)" }),
+    conversion_rate: z.number().openapi({ description: "completed / total (0 when total is 0)", example: 0.25 }),
+    from: z.string().nullable().openapi({ description: "The first day counted, or null (from the start)" }),
+    to: z.string().nullable().openapi({ description: "The last day counted, or null (up to now)" }),
+  })
+  .openapi("ReferralStats");
 
 export const LeaderboardResponse = z
   .object({
