@@ -99,6 +99,17 @@ async function runCron() {
 
 const today = () => new Date().toISOString().slice(0, 10);
 
+/**
+ * Fixed days a little in the past (never older than 30 days: test/trust/retention.test.ts prunes
+ * clicks older than that with small batches and counts on finding only its own).
+ */
+const dayOffset = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+const D0 = dayOffset(11);
+const D1 = dayOffset(10);
+const D2 = dayOffset(9);
+const D3 = dayOffset(8);
+const D4 = dayOffset(7);
+
 describe("GET /v1/api/referral/stats", () => {
   it("counts by status with lazy expiry, the conversion rate, day ranges and promotions", async () => {
     const space = await createAppspace();
@@ -191,19 +202,19 @@ describe("GET /v1/api/analytics/clicks", () => {
   it("buckets by UTC day and hour, with every empty bucket present", async () => {
     const space = await createAppspace();
     await consume([
-      click(space, "2026-03-01T10:15:00Z"),
-      click(space, "2026-03-01T10:59:59.999Z"),
-      click(space, "2026-03-01T23:30:00Z", { userAgent: UA.android, route: "play_store" }),
-      click(space, "2026-03-03T00:00:00Z", { userAgent: UA.desktop, country: "US", utm: { source: "newsletter" } }),
+      click(space, `${D1}T10:15:00Z`),
+      click(space, `${D1}T10:59:59.999Z`),
+      click(space, `${D1}T23:30:00Z`, { userAgent: UA.android, route: "play_store" }),
+      click(space, `${D3}T00:00:00Z`, { userAgent: UA.desktop, country: "US", utm: { source: "newsletter" } }),
       // Outside the range on both sides.
-      click(space, "2026-02-28T23:59:59Z"),
-      click(space, "2026-03-04T00:00:00Z"),
+      click(space, `${D0}T23:59:59Z`),
+      click(space, `${D4}T00:00:00Z`),
     ]);
-    const days = await get<SeriesBody>(space, "/v1/api/analytics/clicks?from=2026-03-01&to=2026-03-03");
+    const days = await get<SeriesBody>(space, `/v1/api/analytics/clicks?from=${D1}&to=${D3}`);
     expect(days.status).toBe(200);
     expect(days.body).toEqual({
-      from: "2026-03-01T00:00:00.000Z",
-      to: "2026-03-04T00:00:00.000Z",
+      from: `${D1}T00:00:00.000Z`,
+      to: `${D4}T00:00:00.000Z`,
       interval: "day",
       total: 4,
       series: [
@@ -211,9 +222,9 @@ describe("GET /v1/api/analytics/clicks", () => {
           key: "all",
           total: 4,
           points: [
-            { t: "2026-03-01T00:00:00.000Z", count: 3 },
-            { t: "2026-03-02T00:00:00.000Z", count: 0 },
-            { t: "2026-03-03T00:00:00.000Z", count: 1 },
+            { t: `${D1}T00:00:00.000Z`, count: 3 },
+            { t: `${D2}T00:00:00.000Z`, count: 0 },
+            { t: `${D3}T00:00:00.000Z`, count: 1 },
           ],
         },
       ],
@@ -221,16 +232,16 @@ describe("GET /v1/api/analytics/clicks", () => {
 
     const hours = await get<SeriesBody>(
       space,
-      "/v1/api/analytics/clicks?interval=hour&from=2026-03-01T09:30:00Z&to=2026-03-01T12:00:00Z",
+      `/v1/api/analytics/clicks?interval=hour&from=${D1}T09:30:00Z&to=${D1}T12:00:00Z`,
     );
-    expect(hours.body.from).toBe("2026-03-01T09:00:00.000Z");
+    expect(hours.body.from).toBe(`${D1}T09:00:00.000Z`);
     expect(hours.body.series[0]?.points).toEqual([
-      { t: "2026-03-01T09:00:00.000Z", count: 0 },
-      { t: "2026-03-01T10:00:00.000Z", count: 2 },
-      { t: "2026-03-01T11:00:00.000Z", count: 0 },
+      { t: `${D1}T09:00:00.000Z`, count: 0 },
+      { t: `${D1}T10:00:00.000Z`, count: 2 },
+      { t: `${D1}T11:00:00.000Z`, count: 0 },
     ]);
     // A whole day by the hour: 24 buckets.
-    const day = await get<SeriesBody>(space, "/v1/api/analytics/clicks?interval=hour&from=2026-03-01&to=2026-03-01");
+    const day = await get<SeriesBody>(space, `/v1/api/analytics/clicks?interval=hour&from=${D1}&to=${D1}`);
     expect(day.body.series[0]?.points).toHaveLength(24);
     expect(day.body.total).toBe(3);
 
@@ -243,12 +254,12 @@ describe("GET /v1/api/analytics/clicks", () => {
   it("groups by a dimension and filters by any; both answers agree", async () => {
     const space = await createAppspace();
     await consume([
-      click(space, "2026-03-01T10:00:00Z", { code: "CODEBBBBBB" }),
-      click(space, "2026-03-01T11:00:00Z"),
-      click(space, "2026-03-01T12:00:00Z", { userAgent: UA.android, route: "play_store", country: "FR" }),
-      click(space, "2026-03-02T12:00:00Z", { userAgent: UA.desktop, country: null, utm: { source: "newsletter" } }),
+      click(space, `${D1}T10:00:00Z`, { code: "CODEBBBBBB" }),
+      click(space, `${D1}T11:00:00Z`),
+      click(space, `${D1}T12:00:00Z`, { userAgent: UA.android, route: "play_store", country: "FR" }),
+      click(space, `${D2}T12:00:00Z`, { userAgent: UA.desktop, country: null, utm: { source: "newsletter" } }),
     ]);
-    const q = "/v1/api/analytics/clicks?from=2026-03-01&to=2026-03-02";
+    const q = `/v1/api/analytics/clicks?from=${D1}&to=${D2}`;
     const byPlatform = await get<SeriesBody>(space, `${q}&group_by=platform`);
     expect(byPlatform.body.series.map((s) => [s.key, s.total, s.points.map((p) => p.count)])).toEqual([
       ["iOS", 2, [2, 0]],
@@ -295,14 +306,11 @@ describe("GET /v1/api/analytics/clicks", () => {
     for (let i = 0; i < 25; i++) {
       // source_00 has 25 clicks, source_01 24, …: a strict order.
       for (let n = 0; n < 25 - i; n++) {
-        clicks.push(click(space, "2026-03-01T10:00:00Z", { utm: { source: `source_${String(i).padStart(2, "0")}` } }));
+        clicks.push(click(space, `${D1}T10:00:00Z`, { utm: { source: `source_${String(i).padStart(2, "0")}` } }));
       }
     }
     await consume(clicks);
-    const res = await get<SeriesBody>(
-      space,
-      "/v1/api/analytics/clicks?from=2026-03-01&to=2026-03-01&group_by=utm_source",
-    );
+    const res = await get<SeriesBody>(space, `/v1/api/analytics/clicks?from=${D1}&to=${D1}&group_by=utm_source`);
     expect(res.body.series).toHaveLength(21);
     expect(res.body.series[0]).toMatchObject({ key: "source_00", total: 25 });
     expect(res.body.series[19]).toMatchObject({ key: "source_19", total: 6 });
@@ -313,11 +321,8 @@ describe("GET /v1/api/analytics/clicks", () => {
   it("another tenant's clicks never show; bad queries are 400s naming the field", async () => {
     const space = await createAppspace();
     const other = await createAppspace();
-    await consume([click(other, "2026-03-01T10:00:00Z")]);
-    const mine = await get<SeriesBody>(
-      space,
-      "/v1/api/analytics/clicks?from=2026-03-01&to=2026-03-01&group_by=platform",
-    );
+    await consume([click(other, `${D1}T10:00:00Z`)]);
+    const mine = await get<SeriesBody>(space, `/v1/api/analytics/clicks?from=${D1}&to=${D1}&group_by=platform`);
     expect(mine.body).toMatchObject({ total: 0, series: [] });
 
     for (const [query, field] of [
