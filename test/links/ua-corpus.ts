@@ -104,15 +104,37 @@ export const UA_CORPUS: readonly UaCase[] = [
     expected: { os: "ios", deviceType: "phone", inApp: null, crawler: false },
     route: "ios_page",
   },
+  // inapp-spy src/tests/mobile.ts (not in-app)
   {
-    name: "Google app (GSA), iOS — not in the in-app list",
-    ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) GSA/322.0.648915268 Mobile/15E148 Safari/604.1",
+    name: "Opera (OPT), iOS 18",
+    ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1 OPT/5.0.7",
+    expected: { os: "ios", deviceType: "phone", inApp: null, crawler: false },
+    route: "ios_page",
+  },
+  // inapp-spy src/tests/mobile.ts (not in-app)
+  {
+    name: "Yandex Browser, iOS 18",
+    ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 YaBrowser/24.7.7.799.10 SA/3 Mobile/15E148 Safari/604.1",
+    expected: { os: "ios", deviceType: "phone", inApp: null, crawler: false },
+    route: "ios_page",
+  },
+  // isbot fixtures/browsers.yml
+  {
+    name: "Opera Touch 1.x, iPad (a browser without Safari/)",
+    ua: "Mozilla/5.0 (iPad; CPU OS 12_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) OPT/1.11.0 Mobile/15E148",
+    expected: { os: "ios", deviceType: "tablet", inApp: null, crawler: false },
+    route: "ios_page",
+  },
+  // isbot fixtures/browsers.yml
+  {
+    name: "Firefox Focus 4, iOS 11 (a browser without Safari/)",
+    ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 11_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Focus/4.1 Mobile/15G77",
     expected: { os: "ios", deviceType: "phone", inApp: null, crawler: false },
     route: "ios_page",
   },
   {
-    name: "Generic WKWebView, iOS 17.5",
-    ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
+    name: "Google app (GSA), iOS — not in the in-app list",
+    ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) GSA/322.0.648915268 Mobile/15E148 Safari/604.1",
     expected: { os: "ios", deviceType: "phone", inApp: null, crawler: false },
     route: "ios_page",
   },
@@ -160,9 +182,24 @@ export const UA_CORPUS: readonly UaCase[] = [
     expected: { os: "android", deviceType: "tablet", inApp: null, crawler: false },
     route: "play_store",
   },
+  // ua-parser-js test/data/ua/device/motorola.json
   {
-    name: "Android System WebView (generic app)",
-    ua: "Mozilla/5.0 (Linux; Android 13; SM-A536B Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/125.0.6422.165 Mobile Safari/537.36",
+    name: "Opera Mini, Android 14 (built on WebView: '; wv)')",
+    ua: "Mozilla/5.0 (Linux; U; Android 14; moto g24 power Build/UTAS34.82-97-1; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/133.0.6943.138 Mobile Safari/537.36 OPR/89.0.2254.76420",
+    expected: { os: "android", deviceType: "phone", inApp: null, crawler: false },
+    route: "play_store",
+  },
+  // ua-parser-js test/data/ua/browser/browser-all.json
+  {
+    name: "Vivo Browser, Android 13 (built on WebView: '; wv)')",
+    ua: "Mozilla/5.0 (Linux; Android 13; 23049RAD8C; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/87.0.4280.141 Mobile Safari/537.36 VivoBrowser/16.7.1.1",
+    expected: { os: "android", deviceType: "phone", inApp: null, crawler: false },
+    route: "play_store",
+  },
+  // ua-parser-js test/data/ua/device/sony.json
+  {
+    name: "Sleipnir, Xperia 10 IV Android 12 (built on WebView: '; wv)')",
+    ua: "Mozilla/5.0 (Linux; Android 12; XQ-BT44 Build/62.1.A.1.227; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/101.0.4951.61 Mobile Safari/537.36 Sleipnir/3.6.0",
     expected: { os: "android", deviceType: "phone", inApp: null, crawler: false },
     route: "play_store",
   },
@@ -302,6 +339,13 @@ export const UA_CORPUS: readonly UaCase[] = [
     expected: { os: "ios", deviceType: "phone", inApp: "instagram", crawler: false },
     route: "interstitial",
   },
+  // inapp-spy src/tests/mobile.ts
+  {
+    name: "Instagram, iOS 18 (trailing Safari token)",
+    ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/22F76 Instagram 393.1.0.36.70 (iPhone15,3; iOS 18_5; en_US; en; scale=3.00; 1290x2796; IABMV/1; 776538208) Safari/604.1)",
+    expected: { os: "ios", deviceType: "phone", inApp: "instagram", crawler: false },
+    route: "interstitial",
+  },
   {
     name: "Instagram, iPad",
     ua: "Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 295.0.0.20.108 (iPad13,4; iPadOS 16_6; en_US; en; scale=2.00; 1668x2388; 498421880)",
@@ -350,6 +394,20 @@ export const UA_CORPUS: readonly UaCase[] = [
     expected: { os: "android", deviceType: "phone", inApp: "facebook", crawler: false },
     route: "interstitial",
   },
+  // inapp-spy src/tests/mobile.ts
+  {
+    name: "Facebook (MetaIAB), iOS 18 (a Safari token, no FBAN)",
+    ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/22G100 Safari/604.1 MetaIAB Facebook",
+    expected: { os: "ios", deviceType: "phone", inApp: "facebook", crawler: false },
+    route: "interstitial",
+  },
+  // isbot fixtures/browsers.yml
+  {
+    name: "Facebook (MetaIAB), Android 16",
+    ua: "Mozilla/5.0 (Linux; Android 16; Pixel 10 Pro XL Build/CP1A.260305.018; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/146.0.7680.174 Mobile Safari/537.36 MetaIAB Facebook",
+    expected: { os: "android", deviceType: "phone", inApp: "facebook", crawler: false },
+    route: "interstitial",
+  },
   {
     name: "Messenger (FBAN/MessengerForiOS), iOS",
     ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/MessengerForiOS;FBAV/431.0.0.36.107;FBBV/516383427;FBDV/iPhone13,2;FBMD/iPhone;FBSN/iOS;FBSV/16.6;FBSS/3;FBID/phone;FBLC/en_US;FBOP/5;FBRV/0]",
@@ -365,6 +423,13 @@ export const UA_CORPUS: readonly UaCase[] = [
   {
     name: "TikTok (musical_ly), iOS",
     ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 musical_ly_34.5.0 JsSdk/2.0 NetType/WIFI Channel/App Store ByteLocale/en Region/US ByteFullLocale/en-US isDarkMode/1 WKWebView/1 RevealType/Dialog BytedanceWebview/d8a21c6",
+    expected: { os: "ios", deviceType: "phone", inApp: "tiktok", crawler: false },
+    route: "interstitial",
+  },
+  // inapp-spy src/tests/mobile.ts
+  {
+    name: "TikTok (musical_ly), iOS 18 (Safari token before the app's)",
+    ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Safari/604.1 musical_ly_41.9.0",
     expected: { os: "ios", deviceType: "phone", inApp: "tiktok", crawler: false },
     route: "interstitial",
   },
@@ -401,6 +466,20 @@ export const UA_CORPUS: readonly UaCase[] = [
   {
     name: "Snapchat, Android (token glued to Safari/537.36)",
     ua: "Mozilla/5.0 (Linux; Android 13; SM-S901B Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/114.0.5735.60 Mobile Safari/537.36Snapchat/12.39.0.43 (SM-S901B; Android 13#S901BXXU2CWD9#33; gzip; )",
+    expected: { os: "android", deviceType: "phone", inApp: "snapchat", crawler: false },
+    route: "interstitial",
+  },
+  // isbot fixtures/browsers.yml (there 2020–2024)
+  {
+    name: "Snapchat, Android (glued to Safari/537.36 without a slash)",
+    ua: "Mozilla/5.0 (Linux; Android 10; SM-G973U Build/QP1A.190711.020; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/79.0.3945.136 Mobile Safari/537.36Snapchat10.74.6.0 (SM-G973U; Android 10#G973USQS2CSL1#29; gzip)",
+    expected: { os: "android", deviceType: "phone", inApp: "snapchat", crawler: false },
+    route: "interstitial",
+  },
+  // isbot fixtures/browsers.yml (there 2020–2024)
+  {
+    name: "Snapchat, LG Q710AL Android 8.1 (glued, no slash)",
+    ua: "Mozilla/5.0 (Linux; Android 8.1.0; LG-Q710AL Build/O11019; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/73.0.3683.90 Mobile Safari/537.36Snapchat10.54.0.31 (LG-Q710AL; Android 8.1.0#1916317118700#27; gzip)",
     expected: { os: "android", deviceType: "phone", inApp: "snapchat", crawler: false },
     route: "interstitial",
   },
@@ -456,6 +535,126 @@ export const UA_CORPUS: readonly UaCase[] = [
     name: "Gmail, iOS",
     ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Gmail/6.0.240609",
     expected: { os: "ios", deviceType: "phone", inApp: "gmail", crawler: false },
+    route: "interstitial",
+  },
+
+  // ---------------------------------------------------------------- app web views no table entry names
+  // Android System WebView adds "; wv)"; WKWebView on iOS sends no "Version/… Safari/…" tokens.
+  {
+    name: "Android System WebView (generic app)",
+    ua: "Mozilla/5.0 (Linux; Android 13; SM-A536B Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/125.0.6422.165 Mobile Safari/537.36",
+    expected: { os: "android", deviceType: "phone", inApp: "webview", crawler: false },
+    route: "interstitial",
+  },
+  // ua-parser-js test/data/ua/browser/browser-all.json ("Chrome WebView"), also isbot fixtures/browsers.yml
+  {
+    name: "Android WebView, Nexus 5 (Android 5.1.1)",
+    ua: "Mozilla/5.0 (Linux; Android 5.1.1; Nexus 5 Build/LMY48B; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/43.0.2357.65 Mobile Safari/537.36",
+    expected: { os: "android", deviceType: "phone", inApp: "webview", crawler: false },
+    route: "interstitial",
+  },
+  // isbot fixtures/browsers.yml
+  {
+    name: "Android WebView, Redmi Note 5",
+    ua: "Mozilla/5.0 (Linux; Android 6.0.1; RedMi Note 5 Build/RB3N5C; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/68.0.3440.91 Mobile Safari/537.36",
+    expected: { os: "android", deviceType: "phone", inApp: "webview", crawler: false },
+    route: "interstitial",
+  },
+  // ua-parser-js test/data/ua/device/motorola.json
+  {
+    name: "Android WebView, motorola edge 40 (Android 14)",
+    ua: "Mozilla/5.0 (Linux; Android 14; motorola edge 40 Build/U1TL34.115-16-1-7; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/131.0.6778.104 Mobile Safari/537.36",
+    expected: { os: "android", deviceType: "phone", inApp: "webview", crawler: false },
+    route: "interstitial",
+  },
+  // ua-parser-js test/data/ua/device/nothing.json
+  {
+    name: "Android WebView, Nothing Phone (2a) (Android 14)",
+    ua: "Mozilla/5.0 (Linux; Android 14; A142 Build/UP1A.231005.007; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/126.0.6478.71 Mobile Safari/537.36",
+    expected: { os: "android", deviceType: "phone", inApp: "webview", crawler: false },
+    route: "interstitial",
+  },
+  // ua-parser-js test/data/ua/device/lenovo.json
+  {
+    name: "Android WebView, Lenovo Tab M11 (Android 14 tablet)",
+    ua: "Mozilla/5.0 (Linux; Android 14; TB330FU Build/UP1A.231005.007; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/130.0.6723.60 Safari/537.36",
+    expected: { os: "android", deviceType: "tablet", inApp: "webview", crawler: false },
+    route: "interstitial",
+  },
+  // ua-parser-js test/data/ua/device/cat.json
+  {
+    name: "Google app (GSA), Android web view",
+    ua: "Mozilla/5.0 (Linux; Android 11; S62 Pro Build/RKQ1.210406.002; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/94.0.4606.85 Mobile Safari/537.36 GSA/12.34.17.23.arm64",
+    expected: { os: "android", deviceType: "phone", inApp: "webview", crawler: false },
+    route: "interstitial",
+  },
+  // isbot fixtures/browsers.yml
+  {
+    name: "Pinterest, Android",
+    ua: "Mozilla/5.0 (Linux; Android 9; STF-L09 Build/HUAWEISTF-L09; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/79.0.3945.79 Mobile Safari/537.36 [Pinterest/Android]",
+    expected: { os: "android", deviceType: "phone", inApp: "webview", crawler: false },
+    route: "interstitial",
+  },
+  // inapp-spy src/tests/mobile.ts
+  {
+    name: "Threads (Barcelona), Android",
+    ua: "Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/AP2A.240905.003; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/130.0.6723.58 Mobile Safari/537.36 Barcelona 355.0.0.39.109 Android (34/14; 420dpi; 1080x2205; Google/google; Pixel 8; shiba; shiba; en_US; 657318936)",
+    expected: { os: "android", deviceType: "phone", inApp: "webview", crawler: false },
+    route: "interstitial",
+  },
+  // ua-parser-js test/data/ua/browser/browser-all.json
+  {
+    name: "Bing app, Android",
+    ua: "Mozilla/5.0 (Linux; Android 9; MIX 2 Build/PKQ1.190118.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/100.0.4893.0 Mobile Safari/537.36 BingWeb/6.9.12",
+    expected: { os: "android", deviceType: "phone", inApp: "webview", crawler: false },
+    route: "interstitial",
+  },
+  // ua-parser-js test/data/ua/browser/browser-all.json
+  {
+    name: "KakaoTalk, Android (token glued with ';')",
+    ua: "Mozilla/5.0 (Linux; Android 12; SM-G988N Build/SP1A.210812.016; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/100.0.4896.79 Mobile Safari/537.36;KAKAOTALK 2409760",
+    expected: { os: "android", deviceType: "phone", inApp: "webview", crawler: false },
+    route: "interstitial",
+  },
+  {
+    name: "Generic WKWebView, iOS 17.5",
+    ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
+    expected: { os: "ios", deviceType: "phone", inApp: "webview", crawler: false },
+    route: "interstitial",
+  },
+  // isbot fixtures/browsers.yml ("Webkit")
+  {
+    name: "Generic WKWebView, iOS 12.2",
+    ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 12_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
+    expected: { os: "ios", deviceType: "phone", inApp: "webview", crawler: false },
+    route: "interstitial",
+  },
+  // isbot fixtures/browsers.yml ("Webkit")
+  {
+    name: "Generic WKWebView, iPad iOS 11",
+    ua: "Mozilla/5.0 (iPad; CPU OS 11_2_5 like Mac OS X) AppleWebKit/604.5.6 (KHTML, like Gecko) Mobile/15D60",
+    expected: { os: "ios", deviceType: "tablet", inApp: "webview", crawler: false },
+    route: "interstitial",
+  },
+  // isbot fixtures/browsers.yml
+  {
+    name: "Gemini app (GoogleWv WKWebView), iOS",
+    ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 26_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 GoogleWv/1.0 (WKWebView) GeminiiOS/1.2026.2270600",
+    expected: { os: "ios", deviceType: "phone", inApp: "webview", crawler: false },
+    route: "interstitial",
+  },
+  // ua-parser-js test/data/ua/browser/browser-all.json
+  {
+    name: "Klarna, iOS",
+    ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 16_6_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Klarna/23.36.223",
+    expected: { os: "ios", deviceType: "phone", inApp: "webview", crawler: false },
+    route: "interstitial",
+  },
+  // isbot fixtures/browsers.yml
+  {
+    name: "Baidu app, iOS",
+    ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 13_3_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 SP-engine/2.16.0 main/1.0 baiduboxapp/11.20.0.17 (Baidu; P2 13.3.1) NABar/1.0",
+    expected: { os: "ios", deviceType: "phone", inApp: "webview", crawler: false },
     route: "interstitial",
   },
 
@@ -536,6 +735,27 @@ export const UA_CORPUS: readonly UaCase[] = [
     name: "Googlebot Smartphone (an Android phone UA, still a crawler)",
     ua: "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.126 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
     expected: { os: "android", deviceType: "phone", inApp: null, crawler: true },
+    route: "preview",
+  },
+  // isbot fixtures/downloaded/myip.ms.json
+  {
+    name: "Googlebot Smartphone with a WebView UA ('; wv)')",
+    ua: "Mozilla/5.0 (Linux; Android 13; Pixel 9 Pro Build/TQ3A.240321.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/144.0.7559.132 Chrome/144.0.7559.132 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    expected: { os: "android", deviceType: "phone", inApp: null, crawler: true },
+    route: "preview",
+  },
+  // isbot fixtures/downloaded/matomo-org.json
+  {
+    name: "DeepCrawl with a WebView UA ('; wv)')",
+    ua: "Mozilla/5.0 (Linux; Android 7.0; SM-G892A Build/NRD90M; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/60.0.3112.107 Mobile Safari/537.36 https://deepcrawl.com/bot",
+    expected: { os: "android", deviceType: "phone", inApp: null, crawler: true },
+    route: "preview",
+  },
+  // isbot fixtures/downloaded/myip.ms.json
+  {
+    name: "Yahoo! Slurp, iPhone UA without Safari",
+    ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 7_1 like Mac OS X) AppleWebKit (KHTML, like Gecko) Mobile (compatible; Yahoo! Slurp; http://help.yahoo.com/help/us/ysearch/slurp)",
+    expected: { os: "ios", deviceType: "phone", inApp: null, crawler: true },
     route: "preview",
   },
   {
