@@ -90,7 +90,7 @@ describe("GET /openapi.json", () => {
     const doc = await getDoc();
     for (const path of Object.keys(doc.paths)) {
       expect(path).toMatch(
-        /^\/(v1\/(api\/(referral|promotions|links|conversions|users|emails)|admin)|api\/deferred)(\/|$)/,
+        /^\/(v1\/(api\/(referral|promotions|links|conversions|users|emails|analytics)|admin)|api\/deferred)(\/|$)/,
       );
     }
     expect(
