@@ -78,7 +78,13 @@ const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /** Why a request may not run SQL (status and message), or undefined when it may. */
 function refusal(headers: IncomingMessage["headers"], password: string): [number, string] | undefined {
-  if (headers.origin !== undefined || Object.keys(headers).some((name) => name.startsWith("sec-fetch-"))) {
+  // Browsers send Origin and Sec-Fetch-Site on every fetch a page makes; Node's fetch (undici) adds
+  // only `sec-fetch-mode: cors`, so that one alone doesn't mark a browser.
+  if (
+    headers.origin !== undefined ||
+    headers["sec-fetch-site"] !== undefined ||
+    headers["sec-fetch-dest"] !== undefined
+  ) {
     return [403, "browser requests are refused"];
   }
   let hostname = "";

@@ -16,6 +16,7 @@ import { POLICIES } from "./ratelimit/policies";
 import { adminRouter } from "./routes/admin";
 import { analyticsRouter } from "./routes/analytics";
 import { conversionsRouter } from "./routes/conversions";
+import { dashboardRouter } from "./routes/dashboard";
 import { deferredRouter } from "./routes/deferred";
 import { emailsRouter } from "./routes/emails";
 import { linksApiRouter, usersRouter } from "./routes/link-api";
@@ -60,6 +61,7 @@ export function createApp() {
   // the two are registered in.
   app.route("/", linksRouter);
   app.route("/", unsubscribeRouter);
+  app.route("/", dashboardRouter as unknown as typeof app);
   for (const path of API_PATHS) app.use(path, requestId());
   // Anonymous, non-link routes: a budget per IP (the API's are per key, in its auth middleware).
   for (const path of ["/health", "/openapi.json", "/docs", "/docs/*"]) app.use(path, ipRateLimit(POLICIES.public));

@@ -137,8 +137,11 @@ export const referrals = pgTable(
     // Open referrals by expiry: the cron persists lazy expiry through it (few rows: only those that
     // expired since its last run), and the stats read counts those not persisted yet.
     index("referrals_pending_expiry_idx").on(t.expiresAt).where(sql`${t.status} = 'pending'`),
-    // The dashboard's referral list: newest first per appspace, keyset-paginated.
+    // The dashboard's referral list: newest first per appspace, keyset-paginated; its search by the
+    // referred user's id and by the start of the referrer's name.
     index("referrals_appspace_created_idx").on(t.appspaceId, t.createdAt.desc(), t.id.desc()),
+    index("referrals_referred_user_idx").on(t.appspaceId, t.referredUserId),
+    index("referrals_referrer_name_idx").using("btree", t.appspaceId, sql`lower(${t.referrerName}) text_pattern_ops`),
     check("referrals_status_check", sql`${t.status} in ('pending', 'completed', 'expired')`),
   ],
 );

@@ -32,17 +32,30 @@ function isBlocked(client: string, now = Date.now()): boolean {
   return false;
 }
 
+/** What the failed-authentication limit needs of a request (an API call's or a dashboard page's). */
+type Caller = { env: AppEnv["Bindings"]; req: { header(name: string): string | undefined } };
+
+/**
+ * Counts a failed authentication (an API call's or a dashboard sign-in's) against the caller's IP.
+ * False once past the limit: the caller is then also blocked in this isolate for the period.
+ */
+export async function countAuthFailure(c: Caller): Promise<boolean> {
+  const client = clientKey(c.req.header("cf-connecting-ip"));
+  if (await withinLimit(c.env, POLICIES.authFailures, client)) return true;
+  if (blockedClients.size >= MAX_BLOCKED) blockedClients.clear();
+  blockedClients.set(client, Date.now() + POLICIES.authFailures.periodSeconds * 1000);
+  return false;
+}
+
+/** Whether this isolate has seen the caller go over the failed-authentication limit just now. */
+export const authBlocked = (c: Caller) => isBlocked(clientKey(c.req.header("cf-connecting-ip")));
+
 /**
  * A failed authentication counts against the caller's IP: past the limit it answers 429 instead
  * of 401, so guessing keys or the admin token costs the guesser, not us.
  */
 async function failAuth(c: Context<AppEnv>, error: ApiError): Promise<Response> {
-  const client = clientKey(c.req.header("cf-connecting-ip"));
-  if (!(await withinLimit(c.env, POLICIES.authFailures, client))) {
-    if (blockedClients.size >= MAX_BLOCKED) blockedClients.clear();
-    blockedClients.set(client, Date.now() + POLICIES.authFailures.periodSeconds * 1000);
-    return rateLimitedJson(c, POLICIES.authFailures);
-  }
+  if (!(await countAuthFailure(c))) return rateLimitedJson(c, POLICIES.authFailures);
   throw error;
 }
 

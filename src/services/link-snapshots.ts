@@ -1,6 +1,7 @@
 import { readSettings, type Settings } from "../appspaces/settings";
 import type { Db } from "../db/client";
 import { findAppspaceByHost, findAppspaceEdge, findLink, findPromotionEdge } from "../db/links";
+import { log } from "../lib/log";
 import type { AppRouting, LinkSnapshot } from "../links/types";
 import { type CacheDeps, forget, readThrough, writeThrough } from "./edge-cache";
 
@@ -138,6 +139,23 @@ export async function publishAppspace(
     writeThrough(appspaceKey(space.appspaceId), deps, space),
     ...[...changed].map((domain) => forget(hostKey(domain), deps)),
   ]);
+}
+
+/**
+ * After an appspace change (admin API, dashboard settings): links and app-association files served
+ * by this isolate use the new domains and settings at once, and KV's copy is replaced. A failure is
+ * logged, not the caller's error: the change is saved, and the edge sees it within a minute anyway.
+ */
+export async function publishAppspaceChange(
+  kv: KVNamespace,
+  row: { id: string; domains: string[]; settings: unknown },
+  previousDomains?: readonly string[],
+): Promise<void> {
+  await publishAppspace(
+    { kv },
+    { appspaceId: row.id, domains: row.domains, settings: readSettings(row.settings) },
+    previousDomains,
+  ).catch((error: unknown) => log.error("appspace change not published to the edge cache", { error }));
 }
 
 /** After a promotion changes: its links land on the new target (and routing) at once. */

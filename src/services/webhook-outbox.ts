@@ -1,5 +1,10 @@
 import type { Db } from "../db/client";
-import { dispatchPendingEvents, type ScheduledAttempt, takeOverdueAttempts } from "../db/webhooks";
+import {
+  dispatchPendingEvents,
+  type ScheduledAttempt,
+  schedulePendingAttempt,
+  takeOverdueAttempts,
+} from "../db/webhooks";
 import { log } from "../lib/log";
 
 /**
@@ -22,6 +27,20 @@ const SEND_BATCH_LIMIT = 100; // Queues' sendBatch limit
  * Sends one message per attempt. A failure is logged, not thrown: the attempts are already
  * pending in the delivery log, and the sweep sends whatever stays overdue.
  */
+/**
+ * One delivery of one event to one endpoint outside the outbox's dispatch (a replay, a test): its
+ * attempt 1 is written pending in the delivery log, then its message is sent (the sweep covers a
+ * lost send).
+ */
+export async function queueDelivery(
+  db: Db,
+  queue: Queue<WebhookMessage>,
+  p: { series: string; eventId: string; endpointId: string },
+): Promise<void> {
+  const attempt = await schedulePendingAttempt(db, p);
+  await sendAttempts(queue, [attempt]);
+}
+
 export async function sendAttempts(
   queue: Queue<WebhookMessage>,
   attempts: readonly ScheduledAttempt[],

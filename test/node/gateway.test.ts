@@ -69,6 +69,11 @@ describe("the local database gateway", () => {
     expect((await post({ ...good(), origin: "https://evil.example" })).status).toBe(403);
     expect((await post({ ...good(), origin: "null" })).status).toBe(403);
     expect((await post({ ...good(), "sec-fetch-site": "cross-site" })).status).toBe(403);
+    expect((await post({ ...good(), "sec-fetch-dest": "empty" })).status).toBe(403);
+  });
+
+  it("accepts Node's own fetch, which sends `sec-fetch-mode: cors` and nothing else of Fetch Metadata", async () => {
+    expect((await post({ ...good(), "sec-fetch-mode": "cors" })).status).toBe(200);
   });
 
   it("refuses a non-loopback Host (DNS rebinding) (403)", async () => {

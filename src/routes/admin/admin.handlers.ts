@@ -7,9 +7,8 @@ import { generateKey, hashKey, type KeyType, keyStart } from "../../auth/keys";
 import { loadConfig } from "../../config";
 import * as repo from "../../db/appspaces";
 import { ApiError, badRequest, notFound } from "../../lib/errors";
-import { log } from "../../lib/log";
 import { pgTimestampToIso } from "../../lib/time";
-import { publishAppspace } from "../../services/link-snapshots";
+import { publishAppspaceChange } from "../../services/link-snapshots";
 import type { AppEnv } from "../../types";
 import type * as routes from "./admin.routes";
 
@@ -53,19 +52,6 @@ function refuseSharedHosts(c: Context<AppEnv>, domains: readonly string[] | unde
   }
 }
 
-/**
- * Links and app-association files served by this isolate use the new domains and settings at
- * once, and KV's copy is replaced (src/services/link-snapshots.ts). A failure here is logged, not the
- * admin's error: the change is saved, and the edge sees it within a minute anyway.
- */
-async function publishToEdge(c: Context<AppEnv>, row: repo.AppspaceRow, previousDomains?: readonly string[]) {
-  await publishAppspace(
-    { kv: c.env.LINKS },
-    { appspaceId: row.id, domains: row.domains, settings: readSettings(row.settings) },
-    previousDomains,
-  ).catch((error: unknown) => log.error("appspace change not published to the edge cache", { error }));
-}
-
 export const createAppspace: Handler<typeof routes.createAppspace> = async (c) => {
   const body = c.req.valid("json");
   refuseSharedHosts(c, body.domains);
@@ -78,7 +64,7 @@ export const createAppspace: Handler<typeof routes.createAppspace> = async (c) =
     identitySecret,
     keys: [pk.stored, sk.stored],
   });
-  await publishToEdge(c, row);
+  await publishAppspaceChange(c.env.LINKS, row);
   return c.json({ ...view(row), publishable_key: pk.key, secret_key: sk.key, identity_secret: identitySecret }, 201);
 };
 
@@ -115,7 +101,7 @@ export const updateAppspace: Handler<typeof routes.updateAppspace> = async (c) =
   });
   if (!row) throw notFound("Appspace not found");
   forgetAppspace(id);
-  await publishToEdge(c, row, before?.domains);
+  await publishAppspaceChange(c.env.LINKS, row, before?.domains);
   return c.json(view(row), 200);
 };
 

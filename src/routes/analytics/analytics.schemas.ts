@@ -17,12 +17,10 @@ export const ClickAnalyticsQuery = z.object({
   group_by: z.enum(CLICK_DIMENSIONS).optional().openapi({
     description: "One series per value of this dimension (top 20 by clicks, the rest summed as `other`)",
   }),
-  platform: filterValue
-    .optional()
-    .openapi({
-      example: "iOS",
-      description: "As recorded from the User-Agent (iOS, Android, Mac OS, Windows, …); any case",
-    }),
+  platform: filterValue.optional().openapi({
+    example: "iOS",
+    description: "As recorded from the User-Agent (iOS, Android, Mac OS, Windows, …); any case",
+  }),
   device_type: filterValue.optional().openapi({ example: "phone" }),
   browser: filterValue.optional().openapi({ example: "safari" }),
   country: filterValue

@@ -4,7 +4,7 @@ import { getAppspace } from "../../db/appspaces";
 import * as repo from "../../db/webhooks";
 import { badRequest, notFound } from "../../lib/errors";
 import { pgTimestampToIso } from "../../lib/time";
-import { sendAttempts } from "../../services/webhook-outbox";
+import { queueDelivery } from "../../services/webhook-outbox";
 import type { AppEnv } from "../../types";
 import { ALL_EVENTS } from "../../webhooks/events";
 import { generateSigningSecret } from "../../webhooks/signing";
@@ -31,12 +31,6 @@ function checkUrl(c: Context<AppEnv>, url: string): string {
   const problem = webhookUrlProblem(url, { allowPrivate: c.var.config.webhooksAllowPrivate });
   if (problem) throw badRequest(problem, { field: "url" });
   return url;
-}
-
-/** Writes attempt 1 as pending in the delivery log, then sends its message (the sweep covers a lost send). */
-async function enqueue(c: Context<AppEnv>, p: { series: string; eventId: string; endpointId: string }) {
-  const attempt = await repo.schedulePendingAttempt(c.var.db, p);
-  await sendAttempts(c.env.WEBHOOKS, [attempt]);
 }
 
 export const createEndpoint: Handler<typeof routes.createEndpoint> = async (c) => {
@@ -103,7 +97,7 @@ export const replay: Handler<typeof routes.replay> = async (c) => {
   const event = await repo.findEventForEndpoint(c.var.db, id, eventId);
   if (!event) throw notFound("Event not found for this webhook's appspace");
   const series = `replay:${crypto.randomUUID()}`;
-  await enqueue(c, { series, eventId: event.id, endpointId: id });
+  await queueDelivery(c.var.db, c.env.WEBHOOKS, { series, eventId: event.id, endpointId: id });
   return c.json({ event_id: event.id, series, status: "queued" as const }, 202);
 };
 
@@ -112,6 +106,6 @@ export const sendTest: Handler<typeof routes.sendTest> = async (c) => {
   const event = await repo.insertTestEvent(c.var.db, id);
   if (!event) throw notFound("Webhook not found");
   const series = `test:${event.id}`;
-  await enqueue(c, { series, eventId: event.id, endpointId: id });
+  await queueDelivery(c.var.db, c.env.WEBHOOKS, { series, eventId: event.id, endpointId: id });
   return c.json({ event_id: event.id, series, status: "queued" as const }, 202);
 };

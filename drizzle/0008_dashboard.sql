@@ -1,0 +1,2 @@
+CREATE INDEX "referrals_referred_user_idx" ON "referrals" USING btree ("appspace_id","referred_user_id");--> statement-breakpoint
+CREATE INDEX "referrals_referrer_name_idx" ON "referrals" USING btree ("appspace_id",lower("referrer_name") text_pattern_ops);

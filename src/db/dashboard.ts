@@ -1,0 +1,107 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { Db } from "./client";
+import type { ReferralRow, StatusFilter } from "./referrals";
+
+/**
+ * What the dashboard reads beyond the public API's queries: the appspace's referral list (keyset
+ * pages, newest first, through referrals_appspace_created_idx) with its search, and a referral's
+ * clicks.
+ */
+
+const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
+const iso = (column: string) => sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+
+const STATUS: Record<StatusFilter, SQL> = {
+  pending: sql.raw(`r.status = 'pending' and r.expires_at > now()`),
+  completed: sql.raw(`r.status = 'completed'`),
+  expired: sql.raw(`(r.status = 'expired' or (r.status = 'pending' and r.expires_at <= now()))`),
+};
+
+export interface ListedReferral extends Omit<ReferralRow, "metadata" | "milestone_history"> {
+  milestone_history: { milestone: string; timestamp: string }[];
+  /** The exact created_at (microseconds) for the next page's cursor. */
+  cursor_at: string;
+}
+
+const COLUMNS = sql.raw(`r.id, r.code, r.referrer_id, r.referrer_name, r.referred_user_id, r.referred_user_name,
+  case when r.status = 'pending' and r.expires_at <= now() then 'expired' else r.status end as status,
+  r.milestone, r.milestone_history, r.reward_type, r.reward_value, r.reward_claimed,
+  r.referee_reward_type, r.referee_reward_value, r.referee_reward_claimed,
+  to_char(r.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
+  to_char(r.completed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as completed_at,
+  to_char(r.expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as expires_at,
+  r.created_at::text as cursor_at`);
+
+/**
+ * A page of the appspace's referrals, newest first. `query` finds a code (exact), a referrer's or
+ * referred user's id (exact) or the start of a referrer's name (any case): each through its own
+ * index, so a search on a million rows reads only what matches.
+ */
+export async function listReferrals(
+  db: Db,
+  p: {
+    appspaceId: string;
+    status?: StatusFilter;
+    query?: string;
+    limit: number;
+    after?: { createdAt: string; id: string };
+  },
+): Promise<ListedReferral[]> {
+  const conditions: SQL[] = [sql`r.appspace_id = ${p.appspaceId}::uuid`];
+  if (p.status) conditions.push(STATUS[p.status]);
+  if (p.after) conditions.push(sql`(r.created_at, r.id) < (${p.after.createdAt}::timestamptz, ${p.after.id}::uuid)`);
+  const where = sql.join(conditions, sql` and `);
+  const page = (extra: SQL) => sql`
+    (select ${COLUMNS} from referrals r where ${where} and ${extra}
+     order by r.created_at desc, r.id desc limit ${p.limit}::int)`;
+  let result: unknown;
+  if (p.query) {
+    const q = p.query;
+    const prefix = `${q.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    result = await db.execute(sql`
+      select * from (
+        ${page(sql`r.code = ${q.toUpperCase()}::text`)}
+        union
+        ${page(sql`r.referrer_id = ${q}::text`)}
+        union
+        ${page(sql`r.referred_user_id = ${q}::text`)}
+        union
+        ${page(sql`lower(r.referrer_name) like ${prefix}::text`)}
+      ) found
+      order by cursor_at::timestamptz desc, id desc
+      limit ${p.limit}::int`);
+  } else {
+    result = await db.execute(page(sql`true`));
+  }
+  return rowsOf<ListedReferral>(result);
+}
+
+export interface ReferralClick {
+  clicked_at: string;
+  route: string;
+  os: string | null;
+  device_type: string | null;
+  browser: string | null;
+  in_app: string | null;
+  country: string | null;
+  utm_source: string | null;
+  referer_host: string | null;
+}
+
+/** A referral's latest clicks (its code's, in its appspace). */
+export async function clicksOf(db: Db, appspaceId: string, code: string, limit: number): Promise<ReferralClick[]> {
+  const result = await db.execute(sql`
+    select ${iso("clicked_at")} as clicked_at, route, os, device_type, browser, in_app, country, utm_source,
+           referer_host
+    from clicks where code = ${code}::text and appspace_id = ${appspaceId}::uuid
+    order by clicked_at desc limit ${limit}::int`);
+  return rowsOf<ReferralClick>(result);
+}
+
+/** The dashboard's own key check: the secret key a session names, if still active, and its appspace. */
+export async function activeSecretKey(db: Db, keyId: string): Promise<{ appspace_id: string } | undefined> {
+  const result = await db.execute(sql`
+    select appspace_id from api_keys
+    where id = ${keyId}::uuid and type = 'secret' and revoked_at is null`);
+  return rowsOf<{ appspace_id: string }>(result)[0];
+}
