@@ -9,9 +9,7 @@ import type { Series } from "../analytics/range";
  * for several, axes with units.
  */
 
-const W = 720;
-const H = 220;
-const PAD = { left: 48, right: 12, top: 12, bottom: 28 };
+const PAD = { left: 44, right: 14, top: 24, bottom: 26 };
 const MAX_LINES = 8;
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -40,6 +38,11 @@ export interface ChartOptions {
   interval: "hour" | "day";
   /** Said instead of a chart when every count is 0. */
   empty: string;
+  /**
+   * The drawing's width in its own units: about the width it is shown at, so its 12-unit labels
+   * read as 12 px (half-width charts 480, full-width 960).
+   */
+  width?: number;
 }
 
 export function chart(series: Series[], o: ChartOptions): Html {
@@ -47,6 +50,8 @@ export function chart(series: Series[], o: ChartOptions): Html {
   if (total === 0 || series.length === 0) {
     return html`<figure class="chart empty"><figcaption>${o.title}</figcaption><p class="empty-state">${o.empty}</p></figure>`;
   }
+  const W = o.width ?? 480;
+  const H = Math.round(W * 0.42);
   const shown = series.slice(0, MAX_LINES);
   const points = shown[0]?.points ?? [];
   const n = points.length;
@@ -70,7 +75,7 @@ export function chart(series: Series[], o: ChartOptions): Html {
       const anchor = i === 0 ? "start" : i === n - 1 ? "end" : "middle";
       return `<text class="tick" x="${x(i)}" y="${H - 8}" text-anchor="${anchor}">${escapeXml(bucketLabel(p.t, o.interval))}</text>`;
     }),
-    `<text class="unit" x="4" y="${PAD.top + 8}">${escapeXml(o.unit)}</text>`,
+    `<text class="unit" x="${PAD.left}" y="12">${escapeXml(o.unit)}</text>`,
   ].join("");
 
   let marks: string;
@@ -109,7 +114,7 @@ export function chart(series: Series[], o: ChartOptions): Html {
       : "";
   return html`<figure class="chart">
     <figcaption>${o.title} <span class="muted">· ${fmt(total)} ${o.unit}</span></figcaption>
-    <svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${o.title}: ${fmt(total)} ${o.unit}" preserveAspectRatio="none">
+    <svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${o.title}: ${fmt(total)} ${o.unit}">
       ${raw(axes)}${raw(marks)}
     </svg>
     ${legend}

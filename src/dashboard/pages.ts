@@ -99,9 +99,11 @@ export function overviewBody(p: {
 // ---------------------------------------------------------------------------------------------
 // referrals
 
-/** The appspace's pipeline: its milestones, or pending → its reward milestone. */
-export const pipelineOf = (settings: Settings) =>
-  settings.milestones.length ? settings.milestones : ["pending", settings.reward_milestone];
+/** The appspace's pipeline: `pending` (where every referral starts), then its milestones or its reward milestone. */
+export const pipelineOf = (settings: Settings): string[] => [
+  "pending",
+  ...(settings.milestones.length ? settings.milestones : [settings.reward_milestone]).filter((m) => m !== "pending"),
+];
 
 export function milestoneSteps(pipeline: readonly string[], current: string, status: string): Html {
   const at = pipeline.indexOf(current);
@@ -266,7 +268,7 @@ export function analyticsBody(p: {
         ([k, label]) =>
           html`<div><label for="f-${k}">${label} is</label><input id="f-${k}" name="${k}" value="${p.filters[k] ?? ""}" size="10"></div>`,
       )}
-      <fieldset class="types"><legend>Event types</legend>${p.eventTypes.map(
+      <fieldset class="types"><legend>Event types (none ticked: every referral event)</legend>${p.eventTypes.map(
         (t) =>
           html`<label><input type="checkbox" name="type" value="${t}"${p.selectedTypes.includes(t) ? html` checked` : ""}> ${t}</label>`,
       )}</fieldset>
@@ -278,10 +280,17 @@ export function analyticsBody(p: {
       unit: "clicks",
       interval: p.interval,
       empty: "No clicks yet in this period.",
+      width: 960,
     })}
     ${seriesTable(p.clicks, "clicks")}
     <h2>Referral events</h2>
-    ${chart(p.events, { title: "Events by type", unit: "events", interval: p.interval, empty: "No events in this period." })}
+    ${chart(p.events, {
+      title: "Events by type",
+      unit: "events",
+      interval: p.interval,
+      empty: "No events in this period.",
+      width: 960,
+    })}
     ${seriesTable(p.events, "events")}`;
 }
 

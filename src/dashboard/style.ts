@@ -69,6 +69,9 @@ form.inline{display:inline}
 .notice.ok{background:var(--ok-bg);color:var(--ok)}.notice.bad{background:var(--bad-bg);color:var(--bad)}
 fieldset{border:1px solid var(--line);border-radius:8px;padding:10px 14px;margin:0 0 16px;background:var(--card)}
 legend{font-weight:700;padding:0 6px}
+fieldset.types{flex-basis:100%;display:flex;flex-wrap:wrap;gap:4px 16px;margin:0}
+fieldset.types legend{font-size:.9rem}fieldset.types label{font-weight:400}
+td code{white-space:nowrap}
 .pager{display:flex;gap:12px;margin:12px 0}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}
 .signin{max-width:420px;margin:6vh auto}

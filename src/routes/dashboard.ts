@@ -109,11 +109,20 @@ function render(c: Ctx, title: string, nav: NavKey | null, body: Html, status: 2
   return c.html(page({ title, nav, chrome, body, cssHref: DASHBOARD_CSS_PATH }), status);
 }
 
+/**
+ * `Secure` everywhere but plain http on a loopback address — local development only (`npm run dev`
+ * serves http://127.0.0.1:8787), where Safari would otherwise drop the cookie and sign-in would loop.
+ */
+const secureCookie = (c: Ctx) => {
+  const url = new URL(c.req.url);
+  return !(url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname));
+};
+
 async function startSession(c: Ctx, session: Session) {
   setCookie(c, SESSION_COOKIE, await signSession(secretOf(c), session), {
     path: "/dashboard",
     httpOnly: true,
-    secure: true,
+    secure: secureCookie(c),
     sameSite: "Lax",
     maxAge: SESSION_TTL_SECONDS,
   });
@@ -165,7 +174,7 @@ dashboardRouter.post(SIGN_IN, async (c) => {
 const requireSession = createMiddleware<DashEnv>(async (c, next) => {
   const session = await readSession(secretOf(c), getCookie(c, SESSION_COOKIE));
   const out = () => {
-    deleteCookie(c, SESSION_COOKIE, { path: "/dashboard", secure: true });
+    deleteCookie(c, SESSION_COOKIE, { path: "/dashboard", secure: secureCookie(c) });
     return c.redirect(SIGN_IN, 303);
   };
   if (!session) return out();
@@ -208,7 +217,7 @@ for (const path of ["/dashboard", "/dashboard/*"]) {
 }
 
 dashboardRouter.post("/dashboard/sign-out", (c) => {
-  deleteCookie(c, SESSION_COOKIE, { path: "/dashboard", secure: true });
+  deleteCookie(c, SESSION_COOKIE, { path: "/dashboard", secure: secureCookie(c) });
   return c.redirect(SIGN_IN, 303);
 });
 
@@ -376,7 +385,11 @@ dashboardRouter.get("/dashboard/analytics", async (c) => {
   );
   const [clicks, events] = await Promise.all([
     clickBuckets(c.var.db, { appspaceId: space.id, range, groupBy, filters }),
-    eventBuckets(c.var.db, { appspaceId: space.id, range, types: selected.length ? selected : null }),
+    eventBuckets(c.var.db, {
+      appspaceId: space.id,
+      range,
+      types: selected.length ? selected : ANALYTICS_EVENT_TYPES.filter((t) => t.startsWith("referral.")),
+    }),
   ]);
   return render(
     c,

@@ -69,6 +69,8 @@ export interface Stack {
   /** e.g. http://127.0.0.1:12345 — the Worker, as a browser sees it. */
   origin: string;
   mf: Miniflare;
+  /** The database gateway the Worker uses (tests seed history through it: scripts/seed-data.ts). */
+  gateway: { url: string; connectionString: string };
   /** Calls the Worker's HTTP API from Node (JSON in, JSON out). */
   api<T = Record<string, unknown>>(
     method: string,
@@ -139,6 +141,7 @@ export async function startStack(): Promise<Stack> {
   return {
     origin,
     mf: worker,
+    gateway: { url: gateway.url, connectionString: gateway.connectionString },
     async api(method, path, options = {}) {
       const headers: Record<string, string> = {};
       if (options.key) headers.authorization = `Bearer ${options.key}`;
