@@ -15,6 +15,8 @@ import type { Db } from "../src/db/client";
 export interface DemoSize {
   referrals: number;
   clicks: number;
+  /** How far back the history goes (default 90 days). */
+  days?: number;
 }
 
 /** Uniform [0, 1) per row and salt. */
@@ -51,6 +53,7 @@ export async function seedDemoData(
   p: { appspaceId: string; codePrefix: string; pipeline: readonly string[]; endpointId: string | null } & DemoSize,
 ): Promise<void> {
   const referrers = Math.max(1, Math.floor(p.referrals / 5));
+  const days = sql.raw(`interval '${Math.max(1, Math.floor(p.days ?? 90))} days'`);
   const pipeline = p.pipeline;
   const last = pipeline.length;
   // Referrals: created over 90 days (more recently, more of them); completed ones a few days after
@@ -80,7 +83,7 @@ export async function seedDemoData(
              1 + floor(${u(4)} * ${Math.max(1, last - 1)})::int as step
       from (
         select g.i, floor(${referrers} * power(${u(1)}, 2.2))::int as r,
-               now() - interval '90 days' * power(${u(5)}, 1.4) as created
+               now() - ${days} * power(${u(5)}, 1.4) as created
         from generate_series(1, ${p.referrals}::int) as g(i)
       ) g
     ) g
@@ -102,7 +105,7 @@ export async function seedDemoData(
       from referrals where appspace_id = ${p.appspaceId}::uuid
     ), n as (select count(*)::int as n from codes)
     insert into clicks (appspace_id, code, clicked_at, route, os, device_type, browser, in_app, country, utm_source, ip_hash)
-    select ${p.appspaceId}::uuid, r.code, greatest(r.created_at, now() - interval '90 days' * power(${u(11)}, 1.3)),
+    select ${p.appspaceId}::uuid, r.code, greatest(r.created_at, now() - ${days} * power(${u(11)}, 1.3)),
            case when os = 'iOS' then 'ios_page' when os = 'Android' then 'play_store' else 'fallback' end,
            os, case when os in ('iOS', 'Android') then 'phone' else 'desktop' end,
            case when os = 'iOS' then 'safari' else 'chrome' end,
