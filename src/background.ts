@@ -1,6 +1,7 @@
 import { loadConfig } from "./config";
 import { persistExpiry, rollLeaderboardWindows } from "./db/analytics";
 import { getDb } from "./db/client";
+import { pruneDashboardSessions } from "./db/dashboard";
 import { pruneExpired } from "./db/retention";
 import { pruneDeliveries } from "./db/webhooks";
 import { log } from "./lib/log";
@@ -103,6 +104,7 @@ export async function handleScheduled(env: Bindings): Promise<void> {
   await rollLeaderboardWindows(db);
   const pruned = {
     webhookDeliveries: await pruneDeliveries(db, config.webhookLogRetentionDays),
+    dashboardSessions: await pruneDashboardSessions(db),
     ...(await pruneExpired(db, config.retention)),
   };
   if (swept.events || swept.resent || emails.resent || expired || Object.values(pruned).some(Boolean))

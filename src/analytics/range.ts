@@ -32,10 +32,14 @@ export function parseInstant(value: string, field: string): { at: Date; dateOnly
     });
   }
   const at = new Date(dateOnly ? `${value}T00:00:00Z` : value);
-  // `Date` rolls 2026-02-30 over into March instead of refusing it.
-  if (Number.isNaN(at.getTime()) || (dateOnly && at.toISOString().slice(0, 10) !== value)) {
+  // `Date` rolls 2026-02-30 over into March instead of refusing it: the calendar date written must
+  // exist (whatever the offset), and stay within what Postgres and ISO strings both represent.
+  const [y = 0, m = 0, d = 0] = value.slice(0, 10).split("-").map(Number);
+  const written = new Date(Date.UTC(y, m - 1, d));
+  if (Number.isNaN(at.getTime()) || written.getUTCMonth() !== m - 1 || written.getUTCDate() !== d) {
     throw badRequest(`${field}: not a valid date`, { field });
   }
+  if (y < 1970 || y > 9998) throw badRequest(`${field}: must be between 1970 and 9998`, { field });
   return { at, dateOnly };
 }
 
@@ -139,12 +143,14 @@ export function buildSeries(rows: readonly { key: string | null; t: string; coun
   const top = ranked.slice(0, TOP_KEYS);
   const rest = ranked.slice(TOP_KEYS);
   if (rest.length || restSeen) {
+    // A real value named "other" keeps its name; the rest is then "other (rest)".
+    const otherKey = top.some((t) => t.key === OTHER_KEY) ? `${OTHER_KEY} (rest)` : OTHER_KEY;
     for (const r of rest) {
       r.counts.forEach((n, i) => {
         restCounts[i] = (restCounts[i] ?? 0) + n;
       });
     }
-    top.push({ key: OTHER_KEY, counts: restCounts, total: sum(restCounts) });
+    top.push({ key: otherKey, counts: restCounts, total: sum(restCounts) });
   }
   return top.map(({ key, counts, total }) => ({
     key,

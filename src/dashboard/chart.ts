@@ -79,7 +79,9 @@ export function chart(series: Series[], o: ChartOptions): Html {
   ].join("");
 
   let marks: string;
-  if (shown.length === 1) {
+  // Bars while each can be told apart (and carry its own tooltip); past that, lines: 30 days by
+  // the hour as bars would be 720 tooltips (the page would pass 100 KB).
+  if (shown.length === 1 && n <= 120) {
     const barW = Math.max(1, (plotW / n) * 0.7);
     const only = shown[0] as Series;
     marks = only.points

@@ -25,7 +25,7 @@ export interface ReferralStats {
  * Totals by status over the referrals created on the UTC days `from`..`to` (inclusive, each
  * optional). The rollups hold stored statuses; lazy expiry (a pending referral past `expires_at`
  * reads as expired everywhere) is applied by counting the open referrals that have expired since
- * the cron last persisted expiry — few rows, through `referrals_pending_expiry_idx`.
+ * the cron last persisted expiry — few rows, through `referrals_pending_expiry_appspace_idx`.
  */
 export async function referralStats(
   db: Db,
@@ -49,7 +49,7 @@ export async function referralStats(
       where appspace_id = ${p.appspaceId}::uuid ${sql.join(days, sql` `)}
     ), lapsed as (
       select count(*)::int as n from referrals
-      where status = 'pending' and expires_at <= now() and appspace_id = ${p.appspaceId}::uuid
+      where appspace_id = ${p.appspaceId}::uuid and status = 'pending' and expires_at <= now()
         ${sql.join(created, sql` `)}
     )
     select r.total, r.pending - lapsed.n as pending, r.completed, r.expired + lapsed.n as expired
@@ -87,12 +87,20 @@ export async function persistExpiry(db: Db, limit: number): Promise<number> {
   return rowsOf(result).length;
 }
 
-/** Moves every appspace's 7/30-day leaderboard window to today (a no-op where nothing moved). */
-export async function rollLeaderboardWindows(db: Db): Promise<void> {
-  await db.execute(sql`
-    select roll_leaderboard_windows(appspace_id) from (
+/**
+ * Moves every appspace's 7/30-day leaderboard windows to today (a no-op where nothing moved): one
+ * statement per appspace, in id order, so a roll holds one appspace's lock at a time and never
+ * waits on one lock while holding another.
+ */
+export async function rollLeaderboardWindows(db: Db): Promise<number> {
+  const due = rowsOf<{ appspace_id: string }>(
+    await db.execute(sql`
       select distinct appspace_id from leaderboard_windows
-      where starts_on < (now() at time zone 'UTC')::date - case period when '7d' then 6 else 29 end) due`);
+      where starts_on < (now() at time zone 'UTC')::date - case period when '7d' then 6 else 29 end
+      order by appspace_id`),
+  );
+  for (const { appspace_id } of due) await db.execute(sql`select roll_leaderboard_windows(${appspace_id}::uuid)`);
+  return due.length;
 }
 
 // ---------------------------------------------------------------------------------------------

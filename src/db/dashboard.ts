@@ -98,10 +98,50 @@ export async function clicksOf(db: Db, appspaceId: string, code: string, limit: 
   return rowsOf<ReferralClick>(result);
 }
 
-/** The dashboard's own key check: the secret key a session names, if still active, and its appspace. */
-export async function activeSecretKey(db: Db, keyId: string): Promise<{ appspace_id: string } | undefined> {
+/** Records a new dashboard session (its nonce), opened with `keyId` (null: the admin token). */
+export async function startDashboardSession(
+  db: Db,
+  p: { id: string; keyId: string | null; expiresAt: Date },
+): Promise<void> {
+  await db.execute(sql`
+    insert into dashboard_sessions (id, key_id, expires_at)
+    values (${p.id}::text, ${p.keyId}::uuid, ${p.expiresAt.toISOString()}::timestamptz)`);
+}
+
+/**
+ * Whether a session is live — not signed out, not expired, and (a key's session) its key still
+ * an active secret key of that appspace — in one read; with the appspace shown when it is.
+ */
+export async function liveDashboardSession(
+  db: Db,
+  p: { id: string; keyId: string | null; appspaceId: string | null },
+): Promise<{ live: boolean; appspace: { id: string; name: string; domains: string[]; settings: unknown } | null }> {
   const result = await db.execute(sql`
-    select appspace_id from api_keys
-    where id = ${keyId}::uuid and type = 'secret' and revoked_at is null`);
-  return rowsOf<{ appspace_id: string }>(result)[0];
+    select exists (
+             select 1 from dashboard_sessions s
+             left join api_keys k on k.id = s.key_id
+             where s.id = ${p.id}::text and s.ended_at is null and s.expires_at > now()
+               and s.key_id is not distinct from ${p.keyId}::uuid
+               and (s.key_id is null or (k.type = 'secret' and k.revoked_at is null
+                                         and k.appspace_id = ${p.appspaceId}::uuid))
+           ) as live,
+           (select json_build_object('id', a.id, 'name', a.name, 'domains', a.domains, 'settings', a.settings)
+              from appspaces a where a.id = ${p.appspaceId}::uuid) as appspace`);
+  const [row] = rowsOf<{
+    live: boolean;
+    appspace: { id: string; name: string; domains: string[]; settings: unknown } | null;
+  }>(result);
+  return { live: row?.live === true, appspace: row?.appspace ?? null };
+}
+
+/** Signing out: the session ends everywhere. */
+export async function endDashboardSession(db: Db, id: string): Promise<void> {
+  await db.execute(sql`update dashboard_sessions set ended_at = now() where id = ${id}::text and ended_at is null`);
+}
+
+/** The cron's pruning: sessions a day past their expiry. */
+export async function pruneDashboardSessions(db: Db): Promise<number> {
+  const result = await db.execute(sql`
+    delete from dashboard_sessions where expires_at < now() - interval '1 day' returning id`);
+  return rowsOf(result).length;
 }

@@ -137,6 +137,7 @@ export const referrals = pgTable(
     // Open referrals by expiry: the cron persists lazy expiry through it (few rows: only those that
     // expired since its last run), and the stats read counts those not persisted yet.
     index("referrals_pending_expiry_idx").on(t.expiresAt).where(sql`${t.status} = 'pending'`),
+    index("referrals_pending_expiry_appspace_idx").on(t.appspaceId, t.expiresAt).where(sql`${t.status} = 'pending'`),
     // The dashboard's referral list: newest first per appspace, keyset-paginated; its search by the
     // referred user's id and by the start of the referrer's name.
     index("referrals_appspace_created_idx").on(t.appspaceId, t.createdAt.desc(), t.id.desc()),
@@ -653,4 +654,23 @@ export const eventRollups = pgTable(
     count: integer().notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.appspaceId, t.bucket, t.type] })],
+);
+
+/**
+ * Dashboard sessions, server-side: the signed cookie names one by its nonce, and a session is live
+ * while its row is (signing out ends it for good, not only in that browser; rows past their
+ * expiry are pruned by the cron).
+ */
+export const dashboardSessions = pgTable(
+  "dashboard_sessions",
+  {
+    /** The session's nonce (random, 128 bits, hex). */
+    id: text().primaryKey(),
+    /** The API key it was opened with; null for an admin session. */
+    keyId: uuid().references(() => apiKeys.id, { onDelete: "cascade" }),
+    expiresAt: timestamp({ withTimezone: true, mode: "string" }).notNull(),
+    endedAt: timestamp({ withTimezone: true, mode: "string" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("dashboard_sessions_expires_idx").on(t.expiresAt)],
 );

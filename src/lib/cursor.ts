@@ -23,6 +23,8 @@ export function decodeCursor(value: string | undefined): Cursor | undefined {
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
     if (
       typeof createdAt === "string" &&
+      // A timestamp as Postgres writes one (what encodeCursor was given), not anything Date.parse takes.
+      /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)$/.test(createdAt) &&
       !Number.isNaN(Date.parse(createdAt)) &&
       typeof id === "string" &&
       uuid.test(id)

@@ -25,7 +25,13 @@ import { formToPatch, settingsForm, validatePatch } from "../dashboard/settings-
 import { DASHBOARD_CSS, DASHBOARD_CSS_PATH } from "../dashboard/style";
 import { CLICK_DIMENSIONS, type ClickDimension, clickBuckets, eventBuckets, referralStats } from "../db/analytics";
 import { findActiveKey, getAppspace, listAppspaces, updateAppspace } from "../db/appspaces";
-import { activeSecretKey, clicksOf, listReferrals } from "../db/dashboard";
+import {
+  clicksOf,
+  endDashboardSession,
+  listReferrals,
+  liveDashboardSession,
+  startDashboardSession,
+} from "../db/dashboard";
 import { listEmails } from "../db/emails";
 import { listPromotions } from "../db/promotions";
 import { findReferral, LEADERBOARD_PERIODS, LEADERBOARD_SORTS, leaderboard, type StatusFilter } from "../db/referrals";
@@ -35,7 +41,7 @@ import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { authBlocked, countAuthFailure } from "../middleware/auth";
 import { bodyLimit } from "../middleware/body-limit";
 import { services } from "../middleware/services";
-import { publishAppspaceChange } from "../services/link-snapshots";
+import { hostAppspace, publishAppspaceChange } from "../services/link-snapshots";
 import { queueDelivery } from "../services/webhook-outbox";
 import type { AppEnv } from "../types";
 import { EVENT_TYPES } from "../webhooks/events";
@@ -75,6 +81,16 @@ dashboardRouter.get("/dashboard/assets/:file", (c) => {
 
 dashboardRouter.use("/dashboard", services());
 dashboardRouter.use("/dashboard/*", services());
+// Not on a tenant's link domain: the dashboard (and its cookie) belongs to the deployment's own
+// hosts, never to a hostname an appspace brought.
+for (const path of ["/dashboard", "/dashboard/*"]) {
+  dashboardRouter.use(path, async (c, next) => {
+    const host = new URL(c.req.url).hostname;
+    const cache = { kv: c.env.LINKS, waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p) };
+    if (await hostAppspace(c.var.db, cache, host)) return c.text("Not found", 404);
+    await next();
+  });
+}
 dashboardRouter.use(
   "/dashboard/*",
   bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("Request too large", 413) }),
@@ -118,7 +134,14 @@ const secureCookie = (c: Ctx) => {
   return !(url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname));
 };
 
-async function startSession(c: Ctx, session: Session) {
+async function startSession(c: Ctx, session: Session, fresh = true) {
+  if (fresh) {
+    await startDashboardSession(c.var.db, {
+      id: session.nonce,
+      keyId: session.kind === "key" ? session.sub : null,
+      expiresAt: new Date(session.exp * 1000),
+    });
+  }
   setCookie(c, SESSION_COOKIE, await signSession(secretOf(c), session), {
     path: "/dashboard",
     httpOnly: true,
@@ -150,8 +173,7 @@ dashboardRouter.post(SIGN_IN, async (c) => {
       ? render(c, "Sign in", null, pages.signInBody({ error: message, admin: true }), 400)
       : tooMany();
   if (!key) return refuse("Enter your secret key.");
-  if (key.length > 200) return refuse("That key is not valid.");
-
+  // The admin token first: it may be longer than any key.
   const [given, expected] = await Promise.all([sha256Hex(key), sha256Hex(c.var.config.adminToken)]);
   if (timingSafeEqualStrings(given, expected)) {
     await startSession(
@@ -160,6 +182,7 @@ dashboardRouter.post(SIGN_IN, async (c) => {
     );
     return c.redirect("/dashboard/appspaces", 303);
   }
+  if (key.length > 200) return refuse("That key is not valid.");
   const type = keyTypeOf(key);
   if (type === "publishable") return refuse("That is a publishable key (pk_…): sign in with a secret key (sk_…).");
   const found = type === "secret" ? await findActiveKey(c.var.db, await hashKey(key)) : undefined;
@@ -178,16 +201,17 @@ const requireSession = createMiddleware<DashEnv>(async (c, next) => {
     return c.redirect(SIGN_IN, 303);
   };
   if (!session) return out();
-  let appspaceId = session.appspace;
-  if (session.kind === "key") {
-    const key = await activeSecretKey(c.var.db, session.sub);
-    // Revoked (or of another appspace than the session says): the session is over.
-    if (!key || key.appspace_id !== session.appspace) return out();
-  } else if (session.sub !== (await adminFingerprint(c.var.config.adminToken))) {
+  if (session.kind === "admin" && session.sub !== (await adminFingerprint(c.var.config.adminToken))) {
     return out(); // ADMIN_TOKEN was rotated
   }
-  const row = appspaceId ? await getAppspace(c.var.db, appspaceId) : undefined;
-  if (appspaceId && !row) appspaceId = null;
+  // Signed out, expired, or its key revoked (or moved): the session is over.
+  const live = await liveDashboardSession(c.var.db, {
+    id: session.nonce,
+    keyId: session.kind === "key" ? session.sub : null,
+    appspaceId: session.appspace,
+  });
+  if (!live.live) return out();
+  const row = live.appspace;
   c.set("session", session);
   c.set("csrf", await csrfToken(secretOf(c), session));
   c.set(
@@ -216,7 +240,8 @@ for (const path of ["/dashboard", "/dashboard/*"]) {
   dashboardRouter.use(path, async (c, next) => (c.req.path === SIGN_IN ? next() : requireSession(c, next)));
 }
 
-dashboardRouter.post("/dashboard/sign-out", (c) => {
+dashboardRouter.post("/dashboard/sign-out", async (c) => {
+  await endDashboardSession(c.var.db, c.var.session.nonce);
   deleteCookie(c, SESSION_COOKIE, { path: "/dashboard", secure: secureCookie(c) });
   return c.redirect(SIGN_IN, 303);
 });
@@ -239,7 +264,7 @@ dashboardRouter.post("/dashboard/appspaces/switch", async (c) => {
   const id = typeof form.appspace_id === "string" ? form.appspace_id : "";
   const row = /^[0-9a-f-]{36}$/i.test(id) ? await getAppspace(c.var.db, id) : undefined;
   if (!row) return c.redirect("/dashboard/appspaces", 303);
-  await startSession(c, { ...session, appspace: row.id });
+  await startSession(c, { ...session, appspace: row.id }, false);
   return c.redirect("/dashboard", 303);
 });
 

@@ -332,6 +332,11 @@ describe("GET /v1/api/analytics/clicks", () => {
       ["from=2026-03-02&to=2026-03-01", "to"],
       ["interval=hour&from=2026-01-01&to=2026-03-01", "from"],
       ["from=2020-01-01&to=2026-03-01", "from"],
+      ["from=0000-01-01", "from"],
+      ["from=2026-01-01&to=0000-01-02", "to"],
+      ["to=9999-12-31", "to"],
+      ["to=2026-02-30T00:00:00Z", "to"],
+      ["platform=a%00b", "platform"],
       [`country=${"x".repeat(201)}`, "country"],
     ] as const) {
       const res = await get<SeriesBody>(space, `/v1/api/analytics/clicks?${query}`);

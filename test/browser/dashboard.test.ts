@@ -127,6 +127,7 @@ const PAGES = [
   "/dashboard/referrals",
   "/dashboard/leaderboard",
   "/dashboard/analytics?group_by=platform",
+  "/dashboard/analytics?interval=hour&days=30",
   "/dashboard/webhooks",
   "/dashboard/emails",
   "/dashboard/promotions",

@@ -164,6 +164,16 @@ describe("dashboard sign-in and sessions", () => {
     const out = await req("POST", "/dashboard/sign-out", { cookie: other, form: { _csrf: csrfOf(page.text) } });
     expect(out.status).toBe(303);
     expect(out.headers.get("set-cookie")).toMatch(/edgeref_session=;.*Max-Age=0/);
+    // Ended on the server too: a copy of the cookie kept elsewhere no longer opens anything.
+    expect((await req("GET", "/dashboard", { cookie: other })).headers.get("location")).toBe("/dashboard/sign-in");
+  });
+
+  it("is not served on a tenant's link domain", async () => {
+    const host = `${crypto.randomUUID().slice(0, 8)}.links.test`;
+    await createAppspace({ domains: [host] });
+    const res = await exports.default.fetch(new Request(`https://${host}/dashboard/sign-in`, { redirect: "manual" }));
+    expect(res.status).toBe(404);
+    await res.text();
   });
 
   it("the admin token opens any appspace", async () => {

@@ -2,6 +2,11 @@ import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import { buildSeries, type Range, resolveRange, type Series } from "../../analytics/range";
 import { CLICK_DIMENSIONS, type ClickDimension, clickBuckets, eventBuckets } from "../../db/analytics";
 import type { AppEnv } from "../../types";
+import { EVENT_TYPES } from "../../webhooks/events";
+
+/** Without `type`: the referral events and clicks (not webhook tests, not Link API bookkeeping). */
+const DEFAULT_EVENT_TYPES = EVENT_TYPES.filter((t) => t.startsWith("referral.") || t === "link.clicked");
+
 import type * as routes from "./analytics.routes";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
@@ -34,7 +39,11 @@ export const clicks: Handler<typeof routes.clicks> = async (c) => {
 export const events: Handler<typeof routes.events> = async (c) => {
   const q = c.req.valid("query");
   const range = resolveRange(q, new Date());
-  const rows = await eventBuckets(c.var.db, { appspaceId: c.var.caller.appspace.id, range, types: q.type });
+  const rows = await eventBuckets(c.var.db, {
+    appspaceId: c.var.caller.appspace.id,
+    range,
+    types: q.type ?? DEFAULT_EVENT_TYPES,
+  });
   return c.json(answer(range, buildSeries(rows, range)), 200);
 };
 

@@ -68,7 +68,8 @@ export const EventAnalyticsQuery = z.object({
     .openapi({
       type: "string",
       example: "referral.created,referral.completed",
-      description: "Comma-separated event types (referral.created, referral.milestone, referral.completed, …)",
+      description:
+        "Comma-separated event types (referral.created, referral.milestone, referral.completed, referral.reward_claimed, link.clicked, …). Default: every referral.* type and link.clicked",
     }),
 });
 
