@@ -82,7 +82,7 @@ export async function findAppspaceByHost(
  */
 export async function claimDeferred(
   db: Db,
-  p: { token: string; appspaceId: string; code: string; method: "token" | "match"; path: string },
+  p: { token: string; appspaceId: string; code: string; method: "token" | "match" | "code"; path: string },
 ): Promise<boolean> {
   const result = await db.execute(sql`
     with claimed as (

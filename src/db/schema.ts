@@ -305,8 +305,8 @@ export const deferredClaims = pgTable(
       .notNull()
       .references(() => appspaces.id, { onDelete: "cascade" }),
     code: text().notNull(),
-    /** token (Android install referrer) or match (iOS signals). */
-    method: text({ enum: ["token", "match"] }).notNull(),
+    /** token (install referrer or pasteboard), match (iOS signals) or code (typed by the user; `token` is then `code:<appspace>:<install id hash>`). */
+    method: text({ enum: ["token", "match", "code"] }).notNull(),
     claimedAt: createdAt(),
   },
   (t) => [index("deferred_claims_appspace_idx").on(t.appspaceId, t.claimedAt)],

@@ -1,13 +1,17 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { claimDeferred, claimedTokens } from "../../db/links";
 import { matchInstall } from "../../deferred/match";
+import { sha256Hex } from "../../lib/crypto";
 import { ApiError, badRequest, notFound } from "../../lib/errors";
 import { API_KEY_SECURITY, errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
+import { isLinkUsable } from "../../links/route";
 import { apiKeyAuth } from "../../middleware/auth";
 import { dispatchAfterWrite } from "../../middleware/dispatch";
+import { normalizeCode } from "../../referrals/code";
 import { hashSignal } from "../../referrals/signals";
 import { deferredFromIp, loadDeferredByToken } from "../../services/deferred-records";
+import { linkSnapshot } from "../../services/link-snapshots";
 
 /**
  * `/api/deferred/*` — what an app calls on first launch to get the link that brought it:
@@ -67,6 +71,64 @@ deferredRouter.openapi(claimRoute, async (c) => {
     },
     200,
   );
+});
+
+const ClaimCodeBody = z
+  .strictObject({
+    referral_code: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .openapi({ example: "XKCD7B2MNQ", description: "The code the user typed (any case)" }),
+    install_id: z.string().trim().min(8).max(128).openapi({
+      example: "6F9619FF-8B86-D011-B42D-00CF4FC964FF",
+      description:
+        "A stable id of this install (iOS identifierForVendor, or a UUID the app stores on first launch): one code claim per install",
+    }),
+  })
+  .openapi("DeferredClaimCodeRequest");
+
+const ClaimedCode = z
+  .object({
+    path: z.string().openapi({ example: "/ref/XKCD7B2MNQ" }),
+    referral_code: z.string(),
+    method: z.literal("code"),
+  })
+  .openapi("DeferredClaimCode");
+
+const claimCodeRoute = createRoute({
+  method: "post",
+  path: "/claim-code",
+  tags,
+  security: API_KEY_SECURITY,
+  summary: "Any platform: claim the link of a referral code the user typed (once per install)",
+  description:
+    "Deterministic, no matching: the code must be a live link of this appspace (a pending, unexpired referral code or an active Link API link). Each install claims one code, once; a second claim by the same install_id is a 404.",
+  request: jsonBody(ClaimCodeBody),
+  responses: { 200: jsonContent(ClaimedCode, "The link of the code"), ...errorResponses(400, 401, 404) },
+});
+
+deferredRouter.openapi(claimCodeRoute, async (c) => {
+  const body = c.req.valid("json");
+  const appspaceId = c.var.caller.appspace.id;
+  const code = normalizeCode(body.referral_code);
+  const link = await linkSnapshot(c.var.db, { kv: c.env.LINKS, waitUntil: (p) => c.executionCtx.waitUntil(p) }, code);
+  // Another appspace's code, or one no longer usable, is as unknown as a missing one.
+  if (!link || link.appspaceId !== appspaceId || !isLinkUsable(link, Date.now())) {
+    throw notFound("Referral code not found, expired, or already used");
+  }
+  const path = `/ref/${link.code}`;
+  // One claim per install (the claim's key: the appspace and a hash of the install id).
+  const won = await claimDeferred(c.var.db, {
+    token: `code:${appspaceId}:${await sha256Hex(body.install_id)}`,
+    appspaceId,
+    code: link.code,
+    method: "code",
+    path,
+  });
+  if (!won) throw notFound("This install has already claimed a referral code");
+  return c.json({ path, referral_code: link.code, method: "code" as const }, 200);
 });
 
 const MatchBody = z
