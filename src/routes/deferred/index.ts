@@ -142,7 +142,11 @@ const MatchBody = z
       .trim()
       .regex(/^\d+(\.\d+){0,2}$/, "must be a version like 17.4")
       .optional()
-      .openapi({ example: "17.4", description: "iOS version; compared with Safari's Version/x.y token" }),
+      .openapi({
+        example: "17.4",
+        description:
+          "iOS version (UIDevice.current.systemVersion), compared with Safari's Version/x.y token. Send it: behind a shared IP (an office, carrier NAT) it is what tells apart devices of one model; optional only for old clients, and a match without it is much less often right.",
+      }),
   })
   .openapi("DeferredMatchRequest");
 
