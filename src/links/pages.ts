@@ -22,20 +22,42 @@ const STYLE =
   "a.secondary{background:#eee;color:#111}";
 
 /**
- * The iOS page's script: records the device signals the app can report again after install
- * (timezone, language, screen size in CSS px = points) by continuing to the link's /continue URL,
- * which it reads from the page's own "Continue" link.
+ * The device signals the app can report again after install (timezone, language, screen size in
+ * CSS px = points), as the query string /ref/:code/continue reads: one expression both scripts use.
  */
-const IOS_SCRIPT =
-  '(function(){var u=document.getElementById("continue").getAttribute("href");try{var q=new URLSearchParams();var o=Intl.DateTimeFormat().resolvedOptions();q.set("tz",o.timeZone||"");q.set("l",navigator.language||"");q.set("w",String(screen.width));q.set("h",String(screen.height));location.replace(u+"&"+q.toString());}catch(e){location.replace(u);}})();';
+const SIGNALS =
+  'function s(){var q=new URLSearchParams();var o=Intl.DateTimeFormat().resolvedOptions();q.set("tz",o.timeZone||"");q.set("l",navigator.language||"");q.set("w",String(screen.width));q.set("h",String(screen.height));return q.toString();}';
+
+/**
+ * The iOS page's script: records the signals by continuing to the link's /continue URL, which it
+ * reads from the page's own "Continue" link.
+ */
+const IOS_SCRIPT = `(function(){${SIGNALS}var u=document.getElementById("continue").getAttribute("href");try{location.replace(u+"&"+s());}catch(e){location.replace(u);}})();`;
+
+/**
+ * The in-app interstitial's script: its "Get the app" link to /continue (iOS) carries the same
+ * signals, so an in-app click can be matched like a Safari one. The link works without it (the
+ * record then keeps what the headers tell); a store URL (Android's Play Store link) is left alone.
+ */
+const STORE_SCRIPT = `(function(){${SIGNALS}var a=document.getElementById("store");if(!a)return;var u=a.getAttribute("href");if(!u||u.charAt(0)!=="/")return;try{a.setAttribute("href",u+"&"+s());}catch(e){}})();`;
 
 // Once per isolate, when the module loads (digest does no I/O).
-const [STYLE_HASH, IOS_SCRIPT_HASH] = await Promise.all([hashSource(STYLE), hashSource(IOS_SCRIPT)]);
+const [STYLE_HASH, IOS_SCRIPT_HASH, STORE_SCRIPT_HASH] = await Promise.all([
+  hashSource(STYLE),
+  hashSource(IOS_SCRIPT),
+  hashSource(STORE_SCRIPT),
+]);
 
 /** Static pages: the stylesheet, nothing else. */
 const PAGE_CSP = serializePolicy({ ...DOCUMENT_BASE, "style-src": [STYLE_HASH] });
 /** The iOS page: the stylesheet and its one script. */
 const IOS_CSP = serializePolicy({ ...DOCUMENT_BASE, "script-src": [IOS_SCRIPT_HASH], "style-src": [STYLE_HASH] });
+/** The interstitial: the stylesheet and the store link's script. */
+const INTERSTITIAL_CSP = serializePolicy({
+  ...DOCUMENT_BASE,
+  "script-src": [STORE_SCRIPT_HASH],
+  "style-src": [STYLE_HASH],
+});
 
 function page(title: string, head: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title>${head}<style>${STYLE}</style></head><body>${body}</body></html>`;
@@ -108,8 +130,13 @@ export function interstitialPage(p: {
   const open = p.openUrl
     ? `<a class="button" href="${escapeHtml(p.openUrl)}">Open in ${p.os === "ios" ? "Safari" : "your browser"}</a>`
     : `<p>Tap ••• and choose “Open in ${p.os === "ios" ? "Safari" : "browser"}” to continue.</p>`;
-  const store = p.storeUrl ? `<a class="button secondary" href="${escapeHtml(p.storeUrl)}">Get the app</a>` : "";
-  return { html: page(p.title, "", `<h1>${escapeHtml(p.title)}</h1>${open}${store}`), csp: PAGE_CSP };
+  const store = p.storeUrl
+    ? `<a class="button secondary" id="store" href="${escapeHtml(p.storeUrl)}">Get the app</a><script>${STORE_SCRIPT}</script>`
+    : "";
+  return {
+    html: page(p.title, "", `<h1>${escapeHtml(p.title)}</h1>${open}${store}`),
+    csp: p.storeUrl ? INTERSTITIAL_CSP : PAGE_CSP,
+  };
 }
 
 export function notFoundPage(): HtmlPage {

@@ -267,3 +267,57 @@ describe("the iOS page in headless Chromium", () => {
     }
   });
 });
+
+describe("the in-app interstitial in headless Chromium", () => {
+  // Instagram's in-app browser on iOS: a WKWebView without Safari's `Version/` token.
+  const INSTAGRAM_UA =
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 330.0.0.30.88 (iPhone15,2; iOS 17_4; en_US; en; scale=3.00; 1179x2556; 602345200)";
+
+  it("'Get the app' carries the same device signals as the iOS page into the deferred record", async () => {
+    const { appspaceId, code } = await referralCode();
+    const context = await browser.newContext({
+      userAgent: INSTAGRAM_UA,
+      viewport: { width: 393, height: 852 },
+      screen: { width: 393, height: 852 },
+      deviceScaleFactor: 3,
+      isMobile: true,
+      hasTouch: true,
+      locale: "de-DE",
+      timezoneId: "Europe/Berlin",
+      serviceWorkers: "block",
+    });
+    const url = `${stack.origin}/ref/${code}`;
+    const page = await context.newPage();
+    const cdp = await instrument(context, page, url);
+    try {
+      const requests: Request[] = [];
+      page.on("request", (request) => requests.push(request));
+      await page.goto(url);
+      expect(await page.locator("h1").count()).toBe(1);
+      await page.getByRole("link", { name: "Get the app" }).click();
+      await page.waitForURL(APP_STORE_URL, { timeout: 15_000 });
+      const continued = requests.map((r) => new URL(r.url())).find((u) => u.pathname === `/ref/${code}/continue`);
+      const token = continued?.searchParams.get("t") ?? "";
+      expect(Object.fromEntries(continued?.searchParams ?? [])).toEqual({
+        t: token,
+        tz: "Europe/Berlin",
+        l: "de-DE",
+        w: "393",
+        h: "852",
+      });
+      const { raw, record } = await storedRecord(token);
+      expect(record).toMatchObject({
+        appspaceId,
+        code,
+        os: "ios",
+        source: "script",
+        signals: { timezone: "Europe/Berlin", language: "de-DE", screenWidth: 393, screenHeight: 852 },
+      });
+      expect(record.ipHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(raw).not.toContain(INSTAGRAM_UA);
+    } finally {
+      cdp.closing();
+      await context.close();
+    }
+  });
+});

@@ -77,19 +77,33 @@ describe("link pages: Content-Security-Policy", () => {
     expect(a.headers.get("content-security-policy")).toBe(b.headers.get("content-security-policy"));
   });
 
-  it("the preview, the in-app interstitial and the 404 page: the stylesheet only, no script", async () => {
+  it("the preview and the 404 page: the stylesheet only, no script", async () => {
     const { host, code } = await linkFixture();
     const pages = [
       await visit(`https://${host}/ref/${code}`, { ua: UA.slackbot }),
-      await visit(`https://${host}/ref/${code}`, { ua: UA.instagramIos }),
-      await visit(`https://${host}/ref/${code}`, { ua: UA.facebookAndroid }),
       await visit(`https://nowhere-${crypto.randomUUID().slice(0, 8)}.test/ref/${code}`, { ua: UA.desktop }),
     ];
-    expect(pages.map((p) => p.status)).toEqual([200, 200, 200, 404]);
+    expect(pages.map((p) => p.status)).toEqual([200, 404]);
     for (const res of pages) {
       expect(res.headers.get("content-type")).toMatch(/text\/html/);
       await expectStrictPolicy(res, { scripts: 0 });
     }
+  });
+
+  it("the in-app interstitial: the stylesheet and the one script that adds the device signals to its store link", async () => {
+    const { host, code } = await linkFixture();
+    const pages = [
+      await visit(`https://${host}/ref/${code}`, { ua: UA.instagramIos }),
+      await visit(`https://${host}/ref/${code}`, { ua: UA.facebookAndroid }),
+    ];
+    expect(pages.map((p) => p.status)).toEqual([200, 200]);
+    for (const res of pages) {
+      expect(res.body).toContain('id="store"');
+      await expectStrictPolicy(res, { scripts: 1 });
+    }
+    // Without JavaScript the store link still works: on iOS it is /continue, on Android the Play Store.
+    expect(pages[0]?.body).toMatch(new RegExp(`id="store" href="/ref/${code}/continue\\?t=`));
+    expect(pages[1]?.body).toContain('id="store" href="https://play.google.com/store/apps/details?id=com.example.app');
   });
 });
 
