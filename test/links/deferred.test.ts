@@ -186,3 +186,35 @@ describe("link settings validation", () => {
     expect(String(res.body.field)).toContain(`settings.${key}`);
   });
 });
+
+describe("iOS records are kept per device, not per model", () => {
+  const signals = new URLSearchParams({ tz: "Europe/Berlin", l: "de-DE", w: "393", h: "852" });
+  /** One click through the iOS page and /continue, as a browser holding `cookie` (if any). */
+  async function click(host: string, code: string, cookie?: string) {
+    const headers = cookie ? { cookie } : undefined;
+    const page = await visit(`https://${host}/ref/${code}`, { ua: UA.iphone, ip: "203.0.113.50", headers });
+    const continueUrl = page.body.match(/\/ref\/[A-Z0-9]+\/continue\?t=[A-Za-z0-9_.-]+/)?.[0] ?? "";
+    const res = await visit(`https://${host}${continueUrl}&${signals}`, { ua: UA.iphone, ip: "203.0.113.50", headers });
+    const token = continueUrl.split("t=")[1] ?? "";
+    await waitForToken(token);
+    return { token, setCookie: res.headers.get("set-cookie") ?? "" };
+  }
+
+  it("two colleagues with the same iPhone and iOS behind one IP keep a record each; one device's repeat tap replaces its own", async () => {
+    const { host, code, space } = await linkFixture();
+    const ann = await click(host, code);
+    expect(ann.setCookie).toMatch(
+      /^edgeref_device=[0-9a-f]{32}; Max-Age=86400; Path=\/ref; HttpOnly; Secure; SameSite=Lax$/,
+    );
+    const bob = await click(host, code);
+    const devices = () => kvEntries(`d:${space.id}:`);
+    expect(await devices()).toHaveLength(2);
+
+    // Ann taps again: her browser sends her device id; her record is replaced, Bob's stays.
+    const annCookie = ann.setCookie.split(";")[0] ?? "";
+    const again = await click(host, code, annCookie);
+    expect(again.setCookie.split(";")[0]).toBe(annCookie);
+    const records = (await devices()).map((d) => JSON.parse(d.value ?? "{}") as { token: string });
+    expect(records.map((r) => r.token).sort()).toEqual([bob.token, again.token].sort());
+  });
+});

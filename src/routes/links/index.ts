@@ -1,4 +1,5 @@
 import { type Context, Hono } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
 import { errorJson } from "../../lib/error-response";
 import { log } from "../../lib/log";
 import { mintAid, withAid } from "../../link-api/aid";
@@ -20,7 +21,12 @@ import { POLICIES, type RateLimitPolicy } from "../../ratelimit/policies";
 import { CODE_ALPHABET, CODE_LENGTH, LINK_CODE_LENGTH, normalizeCode } from "../../referrals/code";
 import { hashSignal } from "../../referrals/signals";
 import { type ClickMessage, queueClick, refererHost, utmParams } from "../../services/clicks";
-import { type DeferredRecord, headerLanguage, saveDeferred } from "../../services/deferred-records";
+import {
+  DEFERRED_TTL_SECONDS,
+  type DeferredRecord,
+  headerLanguage,
+  saveDeferred,
+} from "../../services/deferred-records";
 import type { CacheDeps } from "../../services/edge-cache";
 import { hostAppspace, linkSnapshot } from "../../services/link-snapshots";
 import { clientKey, rateLimitedJson, rateLimitedText, withinLimit } from "../../services/rate-limiter";
@@ -69,19 +75,55 @@ async function hostedLink(c: Context<AppEnv>, rawCode: string): Promise<LinkSnap
   return link && linkServesHost(link, host, c.var.config.sharedLinkHosts) ? link : null;
 }
 
+/**
+ * iOS records are kept per device, not per model: IP + User-Agent is the same for every colleague
+ * with the same iOS version behind an office IP (an iPhone's UA names no model), so their clicks
+ * overwrote each other. /continue gives the browser a random device id (a first-party cookie on the
+ * link domain, living as long as a record); a device's records share it, so a repeat tap replaces
+ * its own record and no one else's. A browser that refuses the cookie gets a new id per click:
+ * each click a record of its own (never someone else's).
+ */
+const DEVICE_COOKIE = "edgeref_device";
+const DEVICE_ID = /^[0-9a-f]{32}$/;
+
+function deviceIdOf(c: Context<AppEnv>): string | null {
+  const value = getCookie(c, DEVICE_COOKIE);
+  return value && DEVICE_ID.test(value) ? value : null;
+}
+
+function giveDeviceId(c: Context<AppEnv>): string {
+  const id =
+    deviceIdOf(c) ??
+    Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+  setCookie(c, DEVICE_COOKIE, id, {
+    path: "/ref",
+    httpOnly: true,
+    secure: new URL(c.req.url).protocol === "https:",
+    sameSite: "Lax",
+    maxAge: DEFERRED_TTL_SECONDS,
+  });
+  return id;
+}
+
 async function deferredRecord(
   c: Context<AppEnv>,
   link: LinkSnapshot,
   token: string,
   ua: RoutingUa,
   signals: Partial<DeferredRecord["signals"]> | null,
+  deviceId: string | null = null,
 ): Promise<DeferredRecord> {
   const ip = c.req.header("cf-connecting-ip") ?? "unknown";
   const secret = c.var.config.ipHashSecret;
   const props = cf(c);
   const [ipHash, fingerprint] = await Promise.all([
     hashSignal(secret, "ip", link.appspaceId, ip),
-    hashSignal(secret, "fingerprint", link.appspaceId, `${ip}|${c.req.header("user-agent") ?? ""}`),
+    hashSignal(
+      secret,
+      "fingerprint",
+      link.appspaceId,
+      deviceId ? `device|${deviceId}` : `${ip}|${c.req.header("user-agent") ?? ""}`,
+    ),
   ]);
   return {
     token,
@@ -149,9 +191,10 @@ function recordDeferred(
   token: string,
   ua: RoutingUa,
   signals: Partial<DeferredRecord["signals"]> | null,
+  deviceId: string,
 ) {
   c.executionCtx.waitUntil(
-    deferredRecord(c, link, token, ua, signals)
+    deferredRecord(c, link, token, ua, signals, deviceId)
       .then((record) => saveDeferred(c.env.LINKS, record))
       .catch((error: unknown) => log.error("deferred record not saved", { error })),
   );
@@ -279,6 +322,8 @@ linksRouter.get("/ref/:code/continue", async (c) => {
     const width = screenSize(c.req.query("w"));
     const height = screenSize(c.req.query("h"));
     const fromScript = Boolean(tz || language || width || height);
+    // The device's id from an earlier click, else a new one (kept by the browser for the next).
+    const deviceId = giveDeviceId(c);
     recordDeferred(
       c,
       link,
@@ -292,6 +337,7 @@ linksRouter.get("/ref/:code/continue", async (c) => {
             screenHeight: height,
           }
         : null,
+      deviceId,
     );
   }
   return c.redirect(link.app.iosAppStoreUrl, 302);
