@@ -97,7 +97,7 @@ describe("GET /openapi.json", () => {
       Object.keys(doc.paths)
         .filter((p) => p.startsWith("/api/deferred/"))
         .sort(),
-    ).toEqual(["/api/deferred/claim", "/api/deferred/match"]);
+    ).toEqual(["/api/deferred/claim", "/api/deferred/claim-code", "/api/deferred/match"]);
     const admin = Object.keys(doc.paths).filter((p) => p.startsWith("/v1/admin/"));
     expect(admin.sort()).toEqual(
       [

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { DEFAULT_MIN_CONFIDENCE } from "../deferred/match";
 
 export const REWARD_TYPES = ["none", "points", "credit", "discount", "custom"] as const;
 
@@ -169,7 +170,7 @@ export const settingsShape = {
     .min(0)
     .max(1)
     .describe("0–1; the confidence a `strict` match needs to be answered (`published` is not gated)")
-    .default(0.9),
+    .default(DEFAULT_MIN_CONFIDENCE),
   // App association files (/.well-known/…)
   apple_team_id: z
     .string()

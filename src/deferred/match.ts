@@ -23,24 +23,31 @@
  *   "en-US"), so a language mismatch does not disqualify; it scores nothing and counts against
  *   the candidate in the confidence. Score = agreeing signals among screen_size, timezone,
  *   language (full tag) and safari_version; a disqualified candidate scores 0; at least 2 points
- *   (so screen size plus one more). When two or more different links (path + code) tie at the top
- *   score the result is `ambiguous` and nothing is returned; tied records of ONE link (a double
- *   tap, or colleagues who clicked the same shared link) are not ambiguous — every one of them
- *   gives the same answer — and the most recent is returned. Finally the match must reach
- *   `minConfidence`.
+ *   (so screen size plus one more). Among the top-scoring records the most probable one (below)
+ *   wins; when a record of another link is at least half as probable the result is `ambiguous`.
+ *   Finally the match must reach `minConfidence`.
  *
- * Confidence (both strategies, same model): the posterior probability that the install followed
- * the returned LINK, from a likelihood-ratio model over every candidate in the window:
+ * Confidence (both strategies, same model): the posterior probability that the returned RECORD is
+ * the installer's own click — device level, not just the right link (a colleague's record of the
+ * same shared link is someone else's click, and claiming it would take it from them):
  *
- *   LR(c)      = Π over signals of EVIDENCE[signal][agree | partial | disagree]   (missing → 1)
- *   confidence = Σ_{c in window, same path+code as the winner} LR(c) / (EVIDENCE.noneWeight + Σ_{c in window} LR(c))
+ *   weight(c)  = timePrior(now − c.clickedAt) × LR(c)
+ *   confidence = weight(winner) / (nonePrior + Σ_{c in window} weight(c))
  *
- * LR(c) is P(signals | c is this device's click) / P(signals | c is another device behind the
- * IP); `noneWeight` is the prior weight of "the install followed none of these records" (an
- * organic install, or a click recorded from another IP) relative to one candidate. So a lone
- * candidate that agrees on everything scores 18 / 18.5 ≈ 0.97, one without the Safari token
- * 6 / 6.5 ≈ 0.92, and each further candidate that agrees with the install pulls the
- * winner's share down (two identical ones: < 0.5). The figure is always in [0, 1).
+ * - LR(c): P(signals | c is this device's click) / P(signals | another device behind the IP).
+ *   Screen size and iOS version weigh 1 / (how common the value is among the IP's other records,
+ *   with the population share as a prior): in an office full of one model its size says little.
+ *   A disagreement on them, or on timezone, is near-disqualifying; a language disagreement (the
+ *   primary language) is strong evidence against. A signal either side lacks says nothing
+ *   (factor 1), so a report without `os_version` gets the lower confidence it deserves.
+ * - timePrior: how likely a click that long ago produces a first launch now (lognormal delay,
+ *   median 6 min; × the click-to-install rate).
+ * - nonePrior: the rate of installs at this IP that follow none of these records — organic ones,
+ *   or ones whose click was recorded elsewhere — proportional to how many clicks the IP records
+ *   (`ipRecords` over 24 h): a busy office or carrier NAT has more of them, a quiet home fewer.
+ * The constants are population estimates; `unexplainedPerClickInstall` was set where bench/attribution's
+ * populations come out calibrated (each confidence bucket's observed precision within ~1 point of
+ * its stated value; see bench/README.md), which the outside measurement should confirm.
  *
  * Window: a candidate is considered when `now - windowMinutes·60000 <= clickedAt <= now` — both
  * edges inclusive; clicks stamped after `now` (clock skew, replays) are ignored.
@@ -77,6 +84,14 @@ export interface MatchOptions {
   windowMinutes: number;
   /** Epoch milliseconds. */
   now: number;
+  /**
+   * How many records this IP has in all over the last `lookbackMinutes` (claimed ones included):
+   * how busy the network is, which sets the prior of "none of these" (see `nonePrior`). Defaults to
+   * the candidates given, over the window.
+   */
+  ipRecords?: number;
+  /** The span `ipRecords` covers (default: the records' 24 h lifetime). */
+  lookbackMinutes?: number;
 }
 
 export type MatchSignal = "timezone" | "language" | "screen_width" | "screen_height" | "screen_size" | "safari_version";
@@ -109,7 +124,7 @@ export interface NoMatch {
 export type MatchResult = MatchFound | NoMatch;
 
 export const DEFAULT_MATCH_STRATEGY: MatchStrategy = "strict";
-export const DEFAULT_MIN_CONFIDENCE = 0.9;
+export const DEFAULT_MIN_CONFIDENCE = 0.85;
 /** Both strategies need at least this many points. */
 export const MIN_SCORE = 2;
 /** The published rule's screen tolerance, per dimension. */
@@ -118,20 +133,21 @@ export const MAX_SCORE = 4;
 
 /**
  * Likelihood ratios P(observation | same device) / P(observation | another device behind the
- * same IP). Deliberately conservative, population-level figures — not fitted to bench/attribution.
+ * same IP), for the signals whose agreement says little by itself. Screen size and iOS version are
+ * weighed by how common the value is among the IP's own records instead (`agreeRatio`).
  */
 export const EVIDENCE = {
   screenSize: {
-    /** The most common iPhone size in points holds ~20% of iPhones in use, so another device
-     * agrees at most ~1 time in 5; using that worst case for every size understates rarer sizes. */
-    agree: 5,
+    /** Population share of the most common iPhone size in points (~20%): the prior for how often
+     * another device agrees, before the IP's own records say more (see `agreeRatio`). */
+    commonShare: 0.2,
     /** The same device reports a different size ~1% of the time (Display Zoom toggled between
      * click and launch, an SDK reading another screen API); another device ~85%. */
     disagree: 0.01,
   },
   safariVersion: {
-    /** The most common iOS minor release runs on ~30–35% of iPhones → ~3. */
-    agree: 3,
+    /** The most common iOS minor release runs on ~30–35% of iPhones. */
+    commonShare: 0.33,
     /** An iOS update between click and first launch is rare (< 1%); another device differs ~80%. */
     disagree: 0.01,
   },
@@ -146,12 +162,33 @@ export const EVIDENCE = {
     agree: 1.2,
     /** Same primary language, different region ("en" vs "en-GB"): no evidence either way. */
     partial: 1,
-    /** The same device reports another language ~2–3% (per-app language); another device ~15%. */
-    disagree: 0.2,
+    /** The same device reports another primary language ~1–2% of the time (a per-app language
+     * setting); another device behind the IP ~15%: strong evidence against. */
+    disagree: 0.1,
   },
-  /** Prior weight of "none of these records" (organic, or clicked from another IP) relative to
-   * one candidate: a lone candidate with no evidence either way reads as 2:1 for. */
-  noneWeight: 0.5,
+  /** How many records' worth of weight the population prior gets against the IP's own records
+   * when estimating how common a screen size or iOS version is there. */
+  priorRecords: 4,
+} as const;
+
+/**
+ * When an install follows a click (population figures, estimates: attribution vendors'
+ * click-to-install times and industry click-to-install rates). They set each candidate's prior
+ * (how likely a click this long ago produces a first launch now) against the prior of "none of
+ * these" (an organic install, or one whose click was recorded elsewhere), which grows with how
+ * many clicks the IP records: a crowded office or carrier NAT has more organic installs too.
+ */
+export const TIMING = {
+  /** Click → first launch, lognormal: median 6 minutes, σ 1.3. */
+  delayMedianMinutes: 6,
+  delaySigma: 1.3,
+  /** Share of store-bound clicks that become an install. */
+  clickToInstall: 0.3,
+  /** Installs that follow no recorded click, per click-driven install: organic installs plus those
+   * whose click was recorded from another IP (Private Relay, another network). Industry figures put
+   * organic at half of installs or more (→ 1–1.5); 1.2 is where bench/attribution's populations come
+   * out calibrated. */
+  unexplainedPerClickInstall: 1.2,
 } as const;
 
 type Comparison = "agree" | "partial" | "disagree" | "missing";
@@ -234,22 +271,79 @@ function factor(c: Comparison, e: { agree: number; disagree: number; partial?: n
   return 1;
 }
 
-/** The likelihood ratio of one candidate (see the module comment). */
-export function likelihoodRatio(install: DeviceSignals, click: DeviceSignals): number {
+const sizeKey = (d: DeviceSignals) => {
+  const w = dimension(d.screenWidth);
+  const h = dimension(d.screenHeight);
+  return w === null || h === null ? null : [Math.round(w), Math.round(h)].sort((a, b) => a - b).join("x");
+};
+
+/**
+ * How much an agreement on a value says: 1 / P(another device behind this IP shows it), estimated
+ * from the IP's other records (a fleet of one model in an office makes its size weak evidence
+ * there) with the population share as a prior worth `priorRecords` records.
+ */
+function agreeRatio(value: string, others: readonly (string | null)[], commonShare: number): number {
+  const known = others.filter((v): v is string => v !== null);
+  const same = known.filter((v) => v === value).length;
+  const p = (same + EVIDENCE.priorRecords * commonShare) / (known.length + EVIDENCE.priorRecords);
+  return 1 / Math.min(1, Math.max(p, 0.01));
+}
+
+/**
+ * The likelihood ratio of one candidate against the other records of its IP (see the module
+ * comment); `others` are every other record the matcher was given.
+ */
+export function likelihoodRatio(
+  install: DeviceSignals,
+  click: DeviceSignals,
+  others: readonly DeviceSignals[] = [],
+): number {
   const c = compareAll(install, click);
-  return (
-    factor(c.size, EVIDENCE.screenSize) *
-    factor(c.version, EVIDENCE.safariVersion) *
-    factor(c.timezone, EVIDENCE.timezone) *
-    factor(c.language, EVIDENCE.language)
-  );
+  const size = sizeKey(click);
+  const version = majorMinor(click.safariVersion);
+  const sizeFactor =
+    c.size === "agree" && size
+      ? agreeRatio(size, others.map(sizeKey), EVIDENCE.screenSize.commonShare)
+      : c.size === "disagree"
+        ? EVIDENCE.screenSize.disagree
+        : 1;
+  const versionFactor =
+    c.version === "agree" && version
+      ? agreeRatio(
+          version,
+          others.map((o) => majorMinor(o.safariVersion)),
+          EVIDENCE.safariVersion.commonShare,
+        )
+      : c.version === "disagree"
+        ? EVIDENCE.safariVersion.disagree
+        : 1;
+  return sizeFactor * versionFactor * factor(c.timezone, EVIDENCE.timezone) * factor(c.language, EVIDENCE.language);
+}
+
+/** P(first launch this many minutes after the click), per minute, × the click's install rate. */
+export function timePrior(minutes: number): number {
+  const x = Math.max(minutes, 0.25);
+  const z = (Math.log(x) - Math.log(TIMING.delayMedianMinutes)) / TIMING.delaySigma;
+  return (TIMING.clickToInstall * Math.exp(-0.5 * z * z)) / (x * TIMING.delaySigma * Math.sqrt(2 * Math.PI));
+}
+
+/**
+ * The prior of "none of these", per minute: unexplained installs at this IP's click rate, which is
+ * estimated from the IP's other records over the lookback (the candidate being judged is the reason
+ * we are looking, so it doesn't count) plus half a record, so a lone click on a quiet home network
+ * isn't read as a busy one.
+ */
+export function nonePrior(records: number, lookbackMinutes: number): number {
+  const others = Math.max(0, records - 1) + 0.5;
+  return (others / Math.max(lookbackMinutes, 1)) * TIMING.clickToInstall * TIMING.unexplainedPerClickInstall;
 }
 
 interface Scored {
   candidate: MatchCandidate;
   score: number;
   signals: MatchSignal[];
-  lr: number;
+  /** Time prior × likelihood ratio: this record's unnormalised posterior. */
+  weight: number;
 }
 
 function scorePublished(install: DeviceSignals, click: DeviceSignals): { score: number; signals: MatchSignal[] } {
@@ -305,22 +399,38 @@ export function matchInstall(
   const scored: Scored[] = inWindow.map((candidate) => ({
     candidate,
     ...scoreOf(install, candidate.signals),
-    lr: likelihoodRatio(install, candidate.signals),
+    weight:
+      timePrior((now - candidate.clickedAt) / 60_000) *
+      likelihoodRatio(
+        install,
+        candidate.signals,
+        candidates.filter((o) => o !== candidate).map((o) => o.signals),
+      ),
   }));
   const bestScore = Math.max(...scored.map((s) => s.score));
   if (bestScore < MIN_SCORE) return noMatch("below_min_score", bestScore, null);
 
-  const top = scored.filter((s) => s.score === bestScore).sort(mostRecent);
-  const winner = top[0];
+  const top = scored.filter((s) => s.score === bestScore);
+  // strict: the most probable of the top-scoring records; published: its own rule (most recent).
+  const winner =
+    strategy === "strict"
+      ? [...top].sort((a, b) => b.weight - a.weight || mostRecent(a, b))[0]
+      : [...top].sort(mostRecent)[0];
   if (!winner) return noMatch("below_min_score", bestScore, null);
 
-  const totalLr = scored.reduce((sum, s) => sum + s.lr, 0);
-  const link = linkOf(winner.candidate);
-  const linkLr = scored.filter((s) => linkOf(s.candidate) === link).reduce((sum, s) => sum + s.lr, 0);
-  const confidence = linkLr / (EVIDENCE.noneWeight + totalLr);
+  const none =
+    options.ipRecords === undefined
+      ? nonePrior(inWindow.length, options.windowMinutes)
+      : nonePrior(Math.max(options.ipRecords, inWindow.length), options.lookbackMinutes ?? 24 * 60);
+  const total = scored.reduce((sum, s) => sum + s.weight, 0);
+  // Device level: the probability that this very record is the installer's own click.
+  const confidence = winner.weight / (none + total);
 
   if (strategy === "strict") {
-    if (top.some((s) => linkOf(s.candidate) !== link)) return noMatch("ambiguous", bestScore, confidence);
+    const link = linkOf(winner.candidate);
+    if (top.some((s) => s !== winner && linkOf(s.candidate) !== link && s.weight * 2 >= winner.weight)) {
+      return noMatch("ambiguous", bestScore, confidence);
+    }
     if (confidence < options.minConfidence) return noMatch("low_confidence", bestScore, confidence);
   }
   return {

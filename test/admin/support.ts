@@ -81,7 +81,7 @@ export const DEFAULT_SETTINGS: Settings = {
   og_image_url: null,
   match_window_minutes: 120,
   match_strategy: "strict",
-  match_min_confidence: 0.9,
+  match_min_confidence: 0.85,
   apple_team_id: null,
   ios_bundle_ids: [],
   android_sha256_cert_fingerprints: [],

@@ -55,7 +55,7 @@ describe("README settings table", () => {
     for (const start of [
       '| `reward_milestone` | `"completed"` |',
       "| `milestones` | `[]` |",
-      "| `match_min_confidence` | `0.9` |",
+      "| `match_min_confidence` | `0.85` |",
     ]) {
       expect(
         table.some((line) => line.startsWith(start)),

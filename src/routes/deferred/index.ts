@@ -212,6 +212,8 @@ deferredRouter.openapi(matchRoute, async (c) => {
       minConfidence: settings.match_min_confidence,
       windowMinutes: settings.match_window_minutes,
       now: Date.now(),
+      // Every record of the IP's last 24 h (claimed too): how busy the network is.
+      ipRecords: records.filter((r) => r.os === "ios").length,
     },
   );
   if (!result.matched) {
