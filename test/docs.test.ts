@@ -144,6 +144,7 @@ describe("GET /openapi.json", () => {
         "og_title",
         "og_description",
         "og_image_url",
+        "ios_pasteboard_claim",
         "match_window_minutes",
         "match_strategy",
         "match_min_confidence",

@@ -152,6 +152,12 @@ export const settingsShape = {
     .default(null),
   og_image_url: httpsUrl.nullable().describe("https URL of the link-preview image; unset → no image").default(null),
   // Deferred deep linking (iOS signal matching)
+  ios_pasteboard_claim: z
+    .boolean()
+    .describe(
+      "iOS page: instead of continuing to the App Store at once, offer “Copy code and get the app”, which puts `edgeref-token:<token>` on the pasteboard for the app to claim with `GET /api/deferred/claim` (deterministic, no IP needed), next to a plain “Get the app”",
+    )
+    .default(false),
   match_window_minutes: z
     .number()
     .int()

@@ -19,7 +19,8 @@ export const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (ch) => E
 const STYLE =
   "body{font:16px/1.5 system-ui,-apple-system,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#111}" +
   "a.button{display:block;text-align:center;padding:.8rem;margin:.6rem 0;border-radius:.6rem;background:#111;color:#fff;text-decoration:none}" +
-  "a.secondary{background:#eee;color:#111}";
+  "a.secondary{background:#eee;color:#111}" +
+  "button.button{width:100%;font:inherit;border:0;cursor:pointer}";
 
 /**
  * The device signals the app can report again after install (timezone, language, screen size in
@@ -35,6 +36,13 @@ const SIGNALS =
 const IOS_SCRIPT = `(function(){${SIGNALS}var u=document.getElementById("continue").getAttribute("href");try{location.replace(u+"&"+s());}catch(e){location.replace(u);}})();`;
 
 /**
+ * The iOS page with the pasteboard offer: both buttons carry the signals; "Copy code and get the
+ * app" first puts `edgeref-token:<token>` (read from the button) on the pasteboard — a user's
+ * explicit tap, as iOS requires — then continues; no automatic redirect.
+ */
+const PASTEBOARD_SCRIPT = `(function(){${SIGNALS}var c=document.getElementById("continue");var u=c.getAttribute("href")+"&"+s();c.setAttribute("href",u);var b=document.getElementById("copy");b.hidden=false;b.addEventListener("click",function(){var go=function(){location.href=u;};try{navigator.clipboard.writeText("edgeref-token:"+b.getAttribute("data-token")).then(go,go);}catch(e){go();}});})();`;
+
+/**
  * The in-app interstitial's script: its "Get the app" link to /continue (iOS) carries the same
  * signals, so an in-app click can be matched like a Safari one. The link works without it (the
  * record then keeps what the headers tell); a store URL (Android's Play Store link) is left alone.
@@ -42,16 +50,23 @@ const IOS_SCRIPT = `(function(){${SIGNALS}var u=document.getElementById("continu
 const STORE_SCRIPT = `(function(){${SIGNALS}var a=document.getElementById("store");if(!a)return;var u=a.getAttribute("href");if(!u||u.charAt(0)!=="/")return;try{a.setAttribute("href",u+"&"+s());}catch(e){}})();`;
 
 // Once per isolate, when the module loads (digest does no I/O).
-const [STYLE_HASH, IOS_SCRIPT_HASH, STORE_SCRIPT_HASH] = await Promise.all([
+const [STYLE_HASH, IOS_SCRIPT_HASH, STORE_SCRIPT_HASH, PASTEBOARD_SCRIPT_HASH] = await Promise.all([
   hashSource(STYLE),
   hashSource(IOS_SCRIPT),
   hashSource(STORE_SCRIPT),
+  hashSource(PASTEBOARD_SCRIPT),
 ]);
 
 /** Static pages: the stylesheet, nothing else. */
 const PAGE_CSP = serializePolicy({ ...DOCUMENT_BASE, "style-src": [STYLE_HASH] });
 /** The iOS page: the stylesheet and its one script. */
 const IOS_CSP = serializePolicy({ ...DOCUMENT_BASE, "script-src": [IOS_SCRIPT_HASH], "style-src": [STYLE_HASH] });
+/** The iOS page with the pasteboard offer. */
+const PASTEBOARD_CSP = serializePolicy({
+  ...DOCUMENT_BASE,
+  "script-src": [PASTEBOARD_SCRIPT_HASH],
+  "style-src": [STYLE_HASH],
+});
 /** The interstitial: the stylesheet and the store link's script. */
 const INTERSTITIAL_CSP = serializePolicy({
   ...DOCUMENT_BASE,
@@ -104,8 +119,20 @@ export function previewPage(p: { title: string; description: string; imageUrl: s
  * redirects to the App Store. Without JavaScript the <noscript> refresh takes the same path
  * without signals, so the record keeps what the headers tell.
  */
-export function iosPage(p: { continueUrl: string }): HtmlPage {
+export function iosPage(p: { continueUrl: string; pasteboardToken?: string | null }): HtmlPage {
   const href = escapeHtml(p.continueUrl);
+  if (p.pasteboardToken) {
+    // No refresh and no automatic continue: the visitor chooses. Without JavaScript the plain link
+    // works (the copy button, which needs script, stays hidden).
+    return {
+      html: page(
+        "Get the app",
+        "",
+        `<h1>Get the app</h1><button class="button" id="copy" type="button" hidden data-token="${escapeHtml(p.pasteboardToken)}">Copy code and get the app</button><a class="button secondary" id="continue" href="${href}">Get the app</a><p>Copying lets the app find your invitation after it is installed.</p><script>${PASTEBOARD_SCRIPT}</script>`,
+      ),
+      csp: PASTEBOARD_CSP,
+    };
+  }
   return {
     html: page(
       "Opening the App Store…",

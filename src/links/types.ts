@@ -43,6 +43,9 @@ export interface LinkSnapshot {
 /** The appspace settings routing and previews use (from its settings, never from the request). */
 export interface AppRouting {
   iosAppStoreUrl: string | null;
+  /** The iOS page offers "Copy code and get the app" (settings.ios_pasteboard_claim; absent in
+   * edge-cache entries written before it existed: false). */
+  iosPasteboard?: boolean;
   androidPackage: string | null;
   webFallbackUrl: string | null;
   ogTitle: string | null;

@@ -16,6 +16,7 @@ import { type CacheDeps, forget, readThrough, writeThrough } from "./edge-cache"
 export function appRouting(settings: Settings): AppRouting {
   return {
     iosAppStoreUrl: settings.ios_app_store_url,
+    iosPasteboard: settings.ios_pasteboard_claim,
     androidPackage: settings.android_package,
     webFallbackUrl: settings.web_fallback_url,
     ogTitle: settings.og_title,

@@ -113,6 +113,7 @@ describe("POST /v1/admin/appspaces", () => {
       og_title: "{{referrer_name}} invited you",
       og_description: "Get 10% off your first order",
       og_image_url: "https://example.com/og.png",
+      ios_pasteboard_claim: true,
       match_window_minutes: 60,
       match_strategy: "published",
       match_min_confidence: 0.75,

@@ -23,6 +23,7 @@ export interface Settings {
   match_window_minutes: number;
   match_strategy: string;
   match_min_confidence: number;
+  ios_pasteboard_claim: boolean;
   apple_team_id: string | null;
   ios_bundle_ids: string[];
   android_sha256_cert_fingerprints: string[];
@@ -79,6 +80,7 @@ export const DEFAULT_SETTINGS: Settings = {
   og_title: null,
   og_description: null,
   og_image_url: null,
+  ios_pasteboard_claim: false,
   match_window_minutes: 120,
   match_strategy: "strict",
   match_min_confidence: 0.85,

@@ -25,13 +25,15 @@ afterAll(async () => {
 });
 
 /** A fresh appspace with an iOS app and a pending referral, through the HTTP API. */
-async function referralCode(): Promise<{ appspaceId: string; code: string }> {
+async function referralCode(
+  extraSettings: Record<string, unknown> = {},
+): Promise<{ appspaceId: string; code: string; pk: string }> {
   const space = await stack.api<{ id: string; publishable_key: string }>("POST", "/v1/admin/appspaces", {
     key: ADMIN_TOKEN,
     body: {
       name: `browser-${crypto.randomUUID()}`,
       domains: [`${crypto.randomUUID().slice(0, 8)}.links.test`],
-      settings: { ios_app_store_url: APP_STORE_URL, web_fallback_url: "https://example.com" },
+      settings: { ios_app_store_url: APP_STORE_URL, web_fallback_url: "https://example.com", ...extraSettings },
     },
   });
   expect(space.status, JSON.stringify(space.body)).toBe(201);
@@ -40,7 +42,7 @@ async function referralCode(): Promise<{ appspaceId: string; code: string }> {
     body: { user_id: `referrer_${crypto.randomUUID().slice(0, 8)}` },
   });
   expect(referral.status, JSON.stringify(referral.body)).toBe(200);
-  return { appspaceId: space.body.id, code: referral.body.referral_code };
+  return { appspaceId: space.body.id, code: referral.body.referral_code, pk: space.body.publishable_key };
 }
 
 /** An iPhone (393×852 points) in Berlin with German settings. */
@@ -315,6 +317,43 @@ describe("the in-app interstitial in headless Chromium", () => {
       });
       expect(record.ipHash).toMatch(/^[0-9a-f]{64}$/);
       expect(raw).not.toContain(INSTAGRAM_UA);
+    } finally {
+      cdp.closing();
+      await context.close();
+    }
+  });
+});
+
+describe("the iOS page's pasteboard offer (ios_pasteboard_claim) in headless Chromium", () => {
+  it("'Copy code and get the app' puts the token on the pasteboard, reaches the App Store, and the app claims it once", async () => {
+    const { code, pk } = await referralCode({ ios_pasteboard_claim: true });
+    const context = await iphone({ javaScriptEnabled: true });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.origin });
+    const url = `${stack.origin}/ref/${code}`;
+    const page = await context.newPage();
+    const cdp = await instrument(context, page, url);
+    try {
+      // (No automatic redirect — test/links/pages.test.ts checks the page has none.)
+      await page.goto(url);
+      await page.getByRole("button", { name: "Copy code and get the app" }).click();
+      await page.waitForURL(APP_STORE_URL, { timeout: 15_000 });
+      const reader = await context.newPage();
+      await reader.goto(`${stack.origin}/health`);
+      const copied = await reader.evaluate(() => navigator.clipboard.readText());
+      expect(copied).toMatch(/^edgeref-token:[A-Za-z0-9_.-]+$/);
+      const token = copied.slice("edgeref-token:".length);
+      await storedRecord(token);
+      // What the app does on first launch with what it pasted.
+      const claim = await stack.api<{ path: string; referral_code: string }>(
+        "GET",
+        `/api/deferred/claim?token=${encodeURIComponent(token)}`,
+        { key: pk },
+      );
+      expect(claim.status).toBe(200);
+      expect(claim.body).toMatchObject({ path: `/ref/${code}`, referral_code: code });
+      expect(
+        (await stack.api("GET", `/api/deferred/claim?token=${encodeURIComponent(token)}`, { key: pk })).status,
+      ).toBe(404);
     } finally {
       cdp.closing();
       await context.close();

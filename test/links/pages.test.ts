@@ -131,3 +131,20 @@ describe("{{referrer_name}}", () => {
     expect(interstitial.body).not.toContain("{{");
   });
 });
+
+describe("the iOS page with ios_pasteboard_claim", () => {
+  it("offers 'Copy code and get the app' (hidden until its script runs) next to a plain link, and doesn't leave by itself", async () => {
+    const { host, code } = await linkFixture({ ios_pasteboard_claim: true });
+    const res = await visit(`https://${host}/ref/${code}`, { ua: UA.iphone });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatch(
+      /<button class="button" id="copy" type="button" hidden data-token="[A-Za-z0-9_.-]+">Copy code and get the app<\/button>/,
+    );
+    expect(res.body).toMatch(new RegExp(`<a class="button secondary" id="continue" href="/ref/${code}/continue\\?t=`));
+    expect(res.body).not.toContain('http-equiv="refresh"');
+    await expectStrictPolicy(res, { scripts: 1 });
+    // The token offered is the one /continue records.
+    const token = /data-token="([^"]+)"/.exec(res.body)?.[1];
+    expect(res.body).toContain(`continue?t=${token}`);
+  });
+});

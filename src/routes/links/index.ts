@@ -261,7 +261,13 @@ linksRouter.on(["GET", "HEAD"], "/ref/:code", async (c) => {
     case "ios_page":
       recordClick(c, live, "ios_page", token, null);
       // The deferred record is written by /continue, with the page's signals (or without).
-      return html(c, iosPage({ continueUrl: `/ref/${code}/continue?t=${token}` }));
+      return html(
+        c,
+        iosPage({
+          continueUrl: `/ref/${code}/continue?t=${token}`,
+          pasteboardToken: live.app.iosPasteboard ? token : null,
+        }),
+      );
     case "interstitial": {
       recordClick(c, live, "interstitial", token, route.os === "android" ? ua : null);
       const storeUrl = route.os === "ios" && route.storeUrl ? `/ref/${code}/continue?t=${token}` : route.storeUrl;
