@@ -62,6 +62,7 @@ export const SETTINGS_GROUPS: { title: string; fields: [Key, string, Kind][] }[]
       ["match_strategy", "Strategy", { type: "enum", options: MATCH_STRATEGIES }],
       ["match_window_minutes", "Window (minutes)", int],
       ["match_min_confidence", "Minimum confidence (0–1)", { type: "number" }],
+      ["ios_pasteboard_claim", "iOS page: offer “Copy code and get the app”", { type: "bool" }],
     ],
   },
   {
