@@ -339,7 +339,11 @@ describe("the iOS page's pasteboard offer (ios_pasteboard_claim) in headless Chr
       await page.waitForURL(APP_STORE_URL, { timeout: 15_000 });
       const reader = await context.newPage();
       await reader.goto(`${stack.origin}/health`);
-      const copied = await reader.evaluate(() => navigator.clipboard.readText());
+      const copied = await reader.evaluate(() =>
+        (
+          globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+        ).navigator.clipboard.readText(),
+      );
       expect(copied).toMatch(/^edgeref-token:[A-Za-z0-9_.-]+$/);
       const token = copied.slice("edgeref-token:".length);
       await storedRecord(token);
