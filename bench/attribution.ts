@@ -631,7 +631,10 @@ function run(
       if (e.ip === RELAY_IP) continue;
       const { key, candidate } = recordOf(e, pipeline);
       let records = byIp.get(e.ip);
-      if (!records) byIp.set(e.ip, (records = new Map()));
+      if (!records) {
+        records = new Map();
+        byIp.set(e.ip, records);
+      }
       records.delete(key); // re-insert: Map order stays time order
       records.set(key, candidate);
       continue;
