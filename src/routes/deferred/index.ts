@@ -8,7 +8,7 @@ import { createRouter } from "../../lib/router";
 import { isLinkUsable } from "../../links/route";
 import { apiKeyAuth } from "../../middleware/auth";
 import { dispatchAfterWrite } from "../../middleware/dispatch";
-import { normalizeCode } from "../../referrals/code";
+import { CODE_ALPHABET, CODE_LENGTH, LINK_CODE_LENGTH, normalizeCode } from "../../referrals/code";
 import { hashSignal } from "../../referrals/signals";
 import { deferredFromIp, loadDeferredByToken } from "../../services/deferred-records";
 import { linkSnapshot } from "../../services/link-snapshots";
@@ -109,10 +109,15 @@ const claimCodeRoute = createRoute({
   responses: { 200: jsonContent(ClaimedCode, "The link of the code"), ...errorResponses(400, 401, 404) },
 });
 
+/** What a referral code (10 characters) or a Link API link code (8) can look like. */
+const CODE_SHAPE = new RegExp(`^([${CODE_ALPHABET}]{${CODE_LENGTH}}|[${CODE_ALPHABET}]{${LINK_CODE_LENGTH}})$`);
+
 deferredRouter.openapi(claimCodeRoute, async (c) => {
   const body = c.req.valid("json");
   const appspaceId = c.var.caller.appspace.id;
   const code = normalizeCode(body.referral_code);
+  // A typo can't be a code: answered without a lookup.
+  if (!CODE_SHAPE.test(code)) throw notFound("Referral code not found, expired, or already used");
   const link = await linkSnapshot(c.var.db, { kv: c.env.LINKS, waitUntil: (p) => c.executionCtx.waitUntil(p) }, code);
   // Another appspace's code, or one no longer usable, is as unknown as a missing one.
   if (!link || link.appspaceId !== appspaceId || !isLinkUsable(link, Date.now())) {
