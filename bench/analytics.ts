@@ -25,7 +25,7 @@ import { createCleanup } from "./support/cleanup";
 import { percentile } from "./support/load";
 import { startGatewayOnFreePort, startThrowawayPostgres } from "./support/postgres";
 import { ms, table } from "./support/redirect-setup";
-import { referralsSeedSql, uniform } from "./support/seed-referrals";
+import { benchAppspace, referralsSeedSql, uniform } from "./support/seed-referrals";
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
@@ -120,18 +120,7 @@ async function seed(client: pg.Client, db: Db): Promise<Tenant[]> {
   const tenants: Tenant[] = [];
   for (const size of SIZES) {
     const started = performance.now();
-    const {
-      rows: [space],
-    } = await client.query<{ id: string }>(
-      "insert into appspaces (name, settings) values ($1, '{}'::jsonb) returning id",
-      [`bench-analytics-${size.label}-${Date.now()}`],
-    );
-    if (!space) throw new Error("appspace insert returned nothing");
-    teardown.add(async () => {
-      if (!process.env.DATABASE_URL || process.env.BENCH_KEEP === "1") return;
-      log(`removing bench appspace ${size.label} from DATABASE_URL`);
-      await client.query("delete from appspaces where id = $1", [space.id]);
-    });
+    const space = { id: await benchAppspace(client, `bench-analytics-${size.label}`, teardown.add, log) };
     await client.query(referralsSeedSql(size.tag), [space.id, size.n]);
     await client.query(clicksSeedSql, [space.id, size.n]);
     await client.query(eventsSeedSql, [space.id]);

@@ -5,7 +5,7 @@ import { type Db, getDb } from "../src/db/client";
 import { leaderboard, listReferralsByUser, type StatusFilter } from "../src/db/referrals";
 import { createCleanup } from "./support/cleanup";
 import { startGatewayOnFreePort, startThrowawayPostgres } from "./support/postgres";
-import { REFERRALS_PER_REFERRER, referralStatsSql, referralsSeedSql } from "./support/seed-referrals";
+import { benchAppspace, REFERRALS_PER_REFERRER, referralStatsSql, referralsSeedSql } from "./support/seed-referrals";
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
@@ -43,18 +43,7 @@ async function seed(client: pg.Client): Promise<Tenant[]> {
   const tenants: Tenant[] = [];
   for (const size of SIZES) {
     const started = performance.now();
-    const {
-      rows: [space],
-    } = await client.query<{ id: string }>(
-      "insert into appspaces (name, settings) values ($1, '{}'::jsonb) returning id",
-      [`bench-referrals-${size.label}-${Date.now()}`],
-    );
-    if (!space) throw new Error("appspace insert returned nothing");
-    register(async () => {
-      if (!process.env.DATABASE_URL || process.env.BENCH_KEEP === "1") return;
-      log(`removing bench appspace ${size.label} from DATABASE_URL`);
-      await client.query("delete from appspaces where id = $1", [space.id]);
-    });
+    const space = { id: await benchAppspace(client, `bench-referrals-${size.label}`, register, log) };
     await client.query(referralsSeedSql(size.tag), [space.id, size.n]);
     await client.query(referralStatsSql, [space.id]);
     const {

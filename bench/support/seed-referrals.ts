@@ -92,3 +92,28 @@ export const referralStatsSql = `
          coalesce(sum(reward_value::numeric) filter (where status = 'completed'), 0)
   from referrals where appspace_id = $1::uuid
   group by appspace_id, referrer_id`;
+
+/**
+ * A bench appspace, removed at the end when the bench ran against a DATABASE_URL of the caller's
+ * (BENCH_KEEP=1 keeps it); a throwaway database goes away whole.
+ */
+export async function benchAppspace(
+  client: { query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }> },
+  name: string,
+  register: (step: () => Promise<void> | void) => void,
+  log: (line: string) => void,
+): Promise<string> {
+  const {
+    rows: [space],
+  } = await client.query<{ id: string }>(
+    "insert into appspaces (name, settings) values ($1, '{}'::jsonb) returning id",
+    [`${name}-${Date.now()}`],
+  );
+  if (!space) throw new Error("appspace insert returned nothing");
+  register(async () => {
+    if (!process.env.DATABASE_URL || process.env.BENCH_KEEP === "1") return;
+    log(`removing bench appspace ${name} from DATABASE_URL`);
+    await client.query("delete from appspaces where id = $1", [space.id]);
+  });
+  return space.id;
+}
