@@ -138,6 +138,10 @@ export const referrals = pgTable(
     // expired since its last run), and the stats read counts those not persisted yet.
     index("referrals_pending_expiry_idx").on(t.expiresAt).where(sql`${t.status} = 'pending'`),
     index("referrals_pending_expiry_appspace_idx").on(t.appspaceId, t.expiresAt).where(sql`${t.status} = 'pending'`),
+    // A referrer's open referrals (the leaderboard's and by-user's live `pending`): the unique
+    // one-pending index leaves out Link API referrals, so without this the heaviest referrers'
+    // whole history was scanned for it.
+    index("referrals_pending_by_user_idx").on(t.appspaceId, t.referrerId).where(sql`${t.status} = 'pending'`),
     // The dashboard's referral list: newest first per appspace, keyset-paginated; its search by the
     // referred user's id and by the start of the referrer's name.
     index("referrals_appspace_created_idx").on(t.appspaceId, t.createdAt.desc(), t.id.desc()),

@@ -1,0 +1,1 @@
+CREATE INDEX "referrals_pending_by_user_idx" ON "referrals" USING btree ("appspace_id","referrer_id") WHERE "referrals"."status" = 'pending';
