@@ -21,7 +21,7 @@ import { resolveDays, resolveRange } from "../src/analytics/range";
 import { clickBuckets, eventBuckets, persistExpiry, referralStats } from "../src/db/analytics";
 import { type Db, getDb } from "../src/db/client";
 import { leaderboard } from "../src/db/referrals";
-import { createCleanup } from "./support/cleanup";
+import { createCleanup, runBench } from "./support/cleanup";
 import { percentile } from "./support/load";
 import { startGatewayOnFreePort, startThrowawayPostgres } from "./support/postgres";
 import { ms, table } from "./support/redirect-setup";
@@ -214,12 +214,4 @@ async function main(): Promise<number> {
   return failed.length === 0 ? 0 : 1;
 }
 
-let exitCode = 1;
-try {
-  exitCode = await main();
-} catch (error) {
-  console.error(error);
-} finally {
-  await teardown.run();
-}
-process.exit(exitCode);
+await runBench(main, teardown);

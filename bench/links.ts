@@ -28,7 +28,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { unstable_readConfig } from "wrangler";
-import { createCleanup } from "./support/cleanup";
+import { createCleanup, runBench } from "./support/cleanup";
 import { childPids, processName } from "./support/cpu";
 import { onFreePort } from "./support/net";
 import { startGatewayOnFreePort, startThrowawayPostgres } from "./support/postgres";
@@ -1102,12 +1102,4 @@ async function main(): Promise<number> {
   return problems.length ? 1 : 0;
 }
 
-let exitCode = 1;
-try {
-  exitCode = await main();
-} catch (error) {
-  console.error(error);
-} finally {
-  await teardown.run();
-}
-process.exit(exitCode);
+await runBench(main, teardown);

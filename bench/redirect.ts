@@ -19,7 +19,7 @@
  */
 import { availableParallelism, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import { createCleanup } from "./support/cleanup";
+import { createCleanup, runBench } from "./support/cleanup";
 import { percentile } from "./support/load";
 import {
   BARE_WORKER,
@@ -275,12 +275,4 @@ async function main(): Promise<number> {
   return problems.length ? 1 : 0;
 }
 
-let exitCode = 1;
-try {
-  exitCode = await main();
-} catch (error) {
-  console.error(error);
-} finally {
-  await cleanup.run();
-}
-process.exit(exitCode);
+await runBench(main, cleanup);

@@ -3,7 +3,7 @@ import { neonConfig } from "@neondatabase/serverless";
 import pg from "pg";
 import { type Db, getDb } from "../src/db/client";
 import { leaderboard, listReferralsByUser, type StatusFilter } from "../src/db/referrals";
-import { createCleanup } from "./support/cleanup";
+import { createCleanup, runBench } from "./support/cleanup";
 import { startGatewayOnFreePort, startThrowawayPostgres } from "./support/postgres";
 import { benchAppspace, REFERRALS_PER_REFERRER, referralStatsSql, referralsSeedSql } from "./support/seed-referrals";
 
@@ -23,7 +23,6 @@ const ms = (t: number) => `${t.toFixed(2)} ms`;
 // cleanup: everything started here is stopped on exit, error or signal
 
 const teardown = createCleanup();
-const cleanup = () => teardown.run();
 
 // ---------------------------------------------------------------------------------------------
 // database + gateway
@@ -261,12 +260,4 @@ async function main(): Promise<number> {
   return failed.length === 0 ? 0 : 1;
 }
 
-let exitCode = 1;
-try {
-  exitCode = await main();
-} catch (error) {
-  console.error(error);
-} finally {
-  await cleanup();
-}
-process.exit(exitCode);
+await runBench(main, teardown);

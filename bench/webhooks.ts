@@ -9,7 +9,7 @@ import { Log, LogLevel, Miniflare, PeriodType } from "miniflare";
 import pg from "pg";
 import { Webhook } from "standardwebhooks";
 import type { Gateway } from "../scripts/gateway";
-import { createCleanup } from "./support/cleanup";
+import { createCleanup, runBench } from "./support/cleanup";
 import { isAddressInUse, randomPort } from "./support/net";
 import { startGatewayOnFreePort, startThrowawayPostgres } from "./support/postgres";
 
@@ -50,7 +50,6 @@ const sleep = (millis: number) => new Promise((ok) => setTimeout(ok, millis));
 // cleanup: everything started here is stopped on exit, error or signal
 
 const teardown = createCleanup();
-const cleanup = () => teardown.run();
 
 // ---------------------------------------------------------------------------------------------
 // database + gateway (as bench/referrals.ts)
@@ -904,12 +903,4 @@ async function main(): Promise<number> {
   return problems.length ? 1 : 0;
 }
 
-let exitCode = 1;
-try {
-  exitCode = await main();
-} catch (error) {
-  console.error(error);
-} finally {
-  await cleanup();
-}
-process.exit(exitCode);
+await runBench(main, teardown);

@@ -70,3 +70,19 @@ export function createCleanup(log: (line: string) => void = console.error): Clea
     run,
   };
 }
+
+/**
+ * A bench's entry point: runs `main` (its exit code), prints what it threw, always runs the
+ * cleanup, then exits with that code (1 on an error).
+ */
+export async function runBench(main: () => Promise<number>, cleanup: Cleanup): Promise<never> {
+  let exitCode = 1;
+  try {
+    exitCode = await main();
+  } catch (error) {
+    console.error(error);
+  } finally {
+    await cleanup.run();
+  }
+  process.exit(exitCode);
+}

@@ -28,7 +28,6 @@ export interface Chrome {
   csrf: string;
   appspaceName: string | null;
   admin: boolean;
-  cssHref: string;
 }
 
 export function page(p: {

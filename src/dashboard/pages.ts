@@ -93,7 +93,7 @@ export function overviewBody(p: {
     })}
   </div>
   <h2>Top referrers <span class="muted">(${p.topLabel})</span></h2>
-  ${leaderboardTable(p.top, 0)}`;
+  ${leaderboardTable(p.top)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -201,7 +201,7 @@ export function referralBody(p: { r: ReferralRow; pipeline: readonly string[]; c
 // ---------------------------------------------------------------------------------------------
 // leaderboard
 
-export function leaderboardTable(rows: LeaderboardRow[], _offset: number): Html {
+export function leaderboardTable(rows: LeaderboardRow[]): Html {
   if (!rows.length) return html`<p class="empty-state">No referrers yet in this period.</p>`;
   return html`<div class="table-wrap"><table>
     <thead><tr><th scope="col" class="num">#</th><th scope="col">Referrer</th><th scope="col" class="num">Completed</th>
@@ -227,7 +227,7 @@ export function leaderboardBody(p: { rows: LeaderboardRow[]; sort: string; perio
     { href: href(p.sort, "30d"), text: "30 days", current: p.period === "30d" },
     { href: href(p.sort, "7d"), text: "7 days", current: p.period === "7d" },
   ])}
-  ${leaderboardTable(p.rows, 0)}`;
+  ${leaderboardTable(p.rows)}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -79,4 +79,13 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:
 code{font-size:.9em;overflow-wrap:anywhere}
 `;
 
-export const DASHBOARD_CSS_PATH = `/dashboard/assets/app.${bytesToHex(sha256(new TextEncoder().encode(DASHBOARD_CSS))).slice(0, 12)}.css`;
+let cssPath: string | undefined;
+/**
+ * Where the stylesheet is served: named by its content's hash, so a year's cache never serves an
+ * old one. Computed on the first dashboard request, not when the Worker starts (every isolate,
+ * the /ref ones included, would pay for it).
+ */
+export function dashboardCssPath(): string {
+  cssPath ??= `/dashboard/assets/app.${bytesToHex(sha256(new TextEncoder().encode(DASHBOARD_CSS))).slice(0, 12)}.css`;
+  return cssPath;
+}

@@ -58,19 +58,6 @@ export async function referralStats(
   return row ?? { total: 0, pending: 0, completed: 0, expired: 0 };
 }
 
-/** Referrals created per UTC day (for charts): total and completed, from the rollups. */
-export async function referralDays(
-  db: Db,
-  p: { appspaceId: string; from: string; to: string },
-): Promise<{ day: string; total: number; completed: number }[]> {
-  const result = await db.execute(sql`
-    select to_char(day, 'YYYY-MM-DD') as day, sum(total)::int as total, sum(completed)::int as completed
-    from referral_rollups
-    where appspace_id = ${p.appspaceId}::uuid and day >= ${p.from}::date and day <= ${p.to}::date
-    group by day order by day`);
-  return rowsOf(result);
-}
-
 /**
  * Persists lazy expiry: pending referrals past `expires_at` become `expired` (what every read
  * already shows), at most `limit` per run, oldest first. The rollup triggers move them between

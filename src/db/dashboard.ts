@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "./client";
-import type { ReferralRow, StatusFilter } from "./referrals";
+import { type ReferralRow, referralColumns, type StatusFilter, statusFilter } from "./referrals";
 
 /**
  * What the dashboard reads beyond the public API's queries: the appspace's referral list (keyset
@@ -11,26 +11,13 @@ import type { ReferralRow, StatusFilter } from "./referrals";
 const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
 const iso = (column: string) => sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 
-const STATUS: Record<StatusFilter, SQL> = {
-  pending: sql.raw(`r.status = 'pending' and r.expires_at > now()`),
-  completed: sql.raw(`r.status = 'completed'`),
-  expired: sql.raw(`(r.status = 'expired' or (r.status = 'pending' and r.expires_at <= now()))`),
-};
-
-export interface ListedReferral extends Omit<ReferralRow, "metadata" | "milestone_history"> {
-  milestone_history: { milestone: string; timestamp: string }[];
+export interface ListedReferral extends Omit<ReferralRow, "metadata"> {
   /** The exact created_at (microseconds) for the next page's cursor. */
   cursor_at: string;
 }
 
-const COLUMNS = sql.raw(`r.id, r.code, r.referrer_id, r.referrer_name, r.referred_user_id, r.referred_user_name,
-  case when r.status = 'pending' and r.expires_at <= now() then 'expired' else r.status end as status,
-  r.milestone, r.milestone_history, r.reward_type, r.reward_value, r.reward_claimed,
-  r.referee_reward_type, r.referee_reward_value, r.referee_reward_claimed,
-  to_char(r.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
-  to_char(r.completed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as completed_at,
-  to_char(r.expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as expires_at,
-  r.created_at::text as cursor_at`);
+/** The API's referral columns (without metadata: a list doesn't show it), plus the cursor's exact timestamp. */
+const COLUMNS = sql`${referralColumns("r", { metadata: false })}, r.created_at::text as cursor_at`;
 
 /**
  * A page of the appspace's referrals, newest first. `query` finds a code (exact), a referrer's or
@@ -48,7 +35,7 @@ export async function listReferrals(
   },
 ): Promise<ListedReferral[]> {
   const conditions: SQL[] = [sql`r.appspace_id = ${p.appspaceId}::uuid`];
-  if (p.status) conditions.push(STATUS[p.status]);
+  if (p.status) conditions.push(statusFilter[p.status]);
   if (p.after) conditions.push(sql`(r.created_at, r.id) < (${p.after.createdAt}::timestamptz, ${p.after.id}::uuid)`);
   const where = sql.join(conditions, sql` and `);
   const page = (extra: SQL) => sql`

@@ -24,14 +24,14 @@ const historyEntry = (milestone: string) =>
   sql`jsonb_build_array(jsonb_build_object('milestone', ${milestone}::text, 'timestamp', ${NOW_ISO}))`;
 
 /** The columns every referral response is built from, read from relation `t`. */
-const referralColumns = (t: string) =>
+export const referralColumns = (t: string, opts: { metadata?: boolean } = {}) =>
   sql.join(
     [
       sql.raw(
         `${t}.id, ${t}.code, ${t}.referrer_id, ${t}.referrer_name, ${t}.referred_user_id, ${t}.referred_user_name`,
       ),
       sql`${effectiveStatus(t)} as status`,
-      sql.raw(`${t}.milestone, ${t}.milestone_history, ${t}.metadata`),
+      sql.raw(`${t}.milestone, ${t}.milestone_history${opts.metadata === false ? "" : `, ${t}.metadata`}`),
       sql.raw(`${t}.reward_type, ${t}.reward_value, ${t}.reward_claimed`),
       sql.raw(`${t}.referee_reward_type, ${t}.referee_reward_value, ${t}.referee_reward_claimed`),
       sql`${iso(sql.raw(`${t}.created_at`))} as created_at`,
@@ -173,7 +173,7 @@ export async function findReferral(db: Db, appspaceId: string, code: string): Pr
 
 export type StatusFilter = "pending" | "completed" | "expired";
 
-const statusFilter: Record<StatusFilter, SQL> = {
+export const statusFilter: Record<StatusFilter, SQL> = {
   pending: sql.raw(`r.status = 'pending' and r.expires_at > now()`),
   completed: sql.raw(`r.status = 'completed'`),
   expired: sql.raw(`(r.status = 'expired' or (r.status = 'pending' and r.expires_at <= now()))`),

@@ -22,7 +22,7 @@ import {
   signSession,
 } from "../dashboard/session";
 import { formToPatch, settingsForm, validatePatch } from "../dashboard/settings-form";
-import { DASHBOARD_CSS, DASHBOARD_CSS_PATH } from "../dashboard/style";
+import { DASHBOARD_CSS, dashboardCssPath } from "../dashboard/style";
 import { CLICK_DIMENSIONS, type ClickDimension, clickBuckets, eventBuckets, referralStats } from "../db/analytics";
 import { findActiveKey, getAppspace, listAppspaces, updateAppspace } from "../db/appspaces";
 import {
@@ -72,7 +72,7 @@ const SIGN_IN = "/dashboard/sign-in";
 export const dashboardRouter = new Hono<DashEnv>();
 
 dashboardRouter.get("/dashboard/assets/:file", (c) => {
-  if (c.req.path !== DASHBOARD_CSS_PATH) return c.text("Not found", 404);
+  if (c.req.path !== dashboardCssPath()) return c.text("Not found", 404);
   return c.body(DASHBOARD_CSS, 200, {
     "content-type": "text/css; charset=utf-8",
     "cache-control": "public, max-age=31536000, immutable",
@@ -119,10 +119,9 @@ function render(c: Ctx, title: string, nav: NavKey | null, body: Html, status: 2
         csrf: c.var.csrf,
         appspaceName: c.var.appspace?.name ?? null,
         admin: c.var.session.kind === "admin",
-        cssHref: DASHBOARD_CSS_PATH,
       }
     : null;
-  return c.html(page({ title, nav, chrome, body, cssHref: DASHBOARD_CSS_PATH }), status);
+  return c.html(page({ title, nav, chrome, body, cssHref: dashboardCssPath() }), status);
 }
 
 /**

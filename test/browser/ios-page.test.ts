@@ -46,9 +46,9 @@ async function referralCode(
 }
 
 /** An iPhone (393×852 points) in Berlin with German settings. */
-async function iphone(options: { javaScriptEnabled: boolean }): Promise<BrowserContext> {
+async function iphone(options: { javaScriptEnabled: boolean; userAgent?: string }): Promise<BrowserContext> {
   const context = await browser.newContext({
-    userAgent: IPHONE_UA,
+    userAgent: options.userAgent ?? IPHONE_UA,
     viewport: { width: 393, height: 852 },
     screen: { width: 393, height: 852 },
     deviceScaleFactor: 3,
@@ -277,17 +277,7 @@ describe("the in-app interstitial in headless Chromium", () => {
 
   it("'Get the app' carries the same device signals as the iOS page into the deferred record", async () => {
     const { appspaceId, code } = await referralCode();
-    const context = await browser.newContext({
-      userAgent: INSTAGRAM_UA,
-      viewport: { width: 393, height: 852 },
-      screen: { width: 393, height: 852 },
-      deviceScaleFactor: 3,
-      isMobile: true,
-      hasTouch: true,
-      locale: "de-DE",
-      timezoneId: "Europe/Berlin",
-      serviceWorkers: "block",
-    });
+    const context = await iphone({ javaScriptEnabled: true, userAgent: INSTAGRAM_UA });
     const url = `${stack.origin}/ref/${code}`;
     const page = await context.newPage();
     const cdp = await instrument(context, page, url);
