@@ -7,6 +7,7 @@ import { errorBody, errorJson, handleError, notFoundJson, requestIdOf } from "./
 import { log } from "./lib/log";
 import { documentCommonErrors } from "./lib/openapi";
 import { createRouter } from "./lib/router";
+import { SECURE_HEADERS_OPTIONS } from "./lib/security-headers";
 import { bodyLimit } from "./middleware/body-limit";
 import { documentIdempotencyKey } from "./middleware/idempotency";
 import { methodNotAllowed } from "./middleware/method-not-allowed";
@@ -47,13 +48,7 @@ export function createApp() {
 
   // Responses that bring no policy of their own (JSON, redirects, assets) get the strictest one;
   // HTML pages set theirs (hashes of their inline code), which `overwrite: false` keeps.
-  app.use(
-    "*",
-    secureHeaders({
-      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-      overwrite: false,
-    }),
-  );
+  app.use("*", secureHeaders(SECURE_HEADERS_OPTIONS));
   app.use("/v1/*", noStore);
   app.use("/api/deferred/*", noStore);
   // The public link domain (/ref/*, /.well-known/*, /aid.js, /unsubscribe/*) brings its own

@@ -1,6 +1,7 @@
 import { createApp } from "./app";
 import { handleQueue, handleScheduled } from "./background";
 import { describeError, log } from "./lib/log";
+import { refCodeOf, serveRef } from "./routes/links/ref";
 import type { Bindings } from "./types";
 
 const app = createApp();
@@ -24,7 +25,11 @@ async function sanitized(what: string, work: () => Promise<void>): Promise<void>
 }
 
 export default {
-  fetch: app.fetch,
+  // GET/HEAD /ref/:code, the click, skips the app's router and middleware (src/routes/links/ref.ts).
+  fetch: (request, env, ctx) => {
+    const code = refCodeOf(request);
+    return code === null ? app.fetch(request, env, ctx) : serveRef(request, env, ctx, code);
+  },
   queue: (batch, env) => sanitized(`queue ${batch.queue}`, () => handleQueue(batch, env)),
   scheduled: (_controller, env, ctx) => ctx.waitUntil(sanitized("cron", () => handleScheduled(env))),
 } satisfies ExportedHandler<Bindings>;

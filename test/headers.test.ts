@@ -4,7 +4,9 @@
  * route and outcome; and JSON gets a Content-Security-Policy that lets nothing load or frame it.
  */
 import { describe, expect, it } from "vitest";
+import { DEFAULT_CSP, REDIRECT_HEADERS, SECURITY_HEADERS } from "../src/lib/security-headers";
 import { ADMIN_TOKEN, admin, call, createAppspace, createReferral, uniqueUser } from "./support/api";
+import { linkFixture, UA, visit } from "./support/links";
 import { receiver } from "./support/webhooks";
 
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
@@ -106,6 +108,56 @@ describe("Content-Security-Policy on JSON", () => {
       expect(res.headers.get("content-type")).toMatch(/application\/json/);
       expect(res.headers.get("content-security-policy"), String(res.status)).toBe(API_CSP);
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+  });
+});
+
+/**
+ * GET/HEAD /ref/:code answers outside the app (src/routes/links/ref.ts) with the middleware's
+ * headers as constants: they must be exactly what the middleware sets — no header missing, none
+ * with another value — on every page, HEAD and error; its redirects carry the subset that applies
+ * to a bodiless 302 (REDIRECT_HEADERS).
+ */
+describe("security headers on /ref/:code, which skips the middleware", () => {
+  /** Headers an answer has for reasons of its own, not security. */
+  const OWN = new Set(["content-type", "content-length", "cache-control", "x-request-id", "location", "vary"]);
+
+  it("equal the app's secureHeaders output on pages, HEAD and unknown codes; the redirect subset on 302s", async () => {
+    const fromMiddleware = await call("GET", "/nothing-here");
+    const expected = Object.fromEntries([...fromMiddleware.headers].filter(([name]) => !OWN.has(name)));
+    expect(expected).toEqual(SECURITY_HEADERS);
+    expect(Object.keys(REDIRECT_HEADERS).sort()).toEqual([
+      "cross-origin-resource-policy",
+      "referrer-policy",
+      "strict-transport-security",
+      "x-content-type-options",
+    ]);
+    for (const [name, value] of Object.entries(REDIRECT_HEADERS)) expect(value).toBe(SECURITY_HEADERS[name]);
+
+    const { host, code } = await linkFixture();
+    const answers = [
+      await visit(`https://${host}/ref/${code}`, { ua: UA.desktop }),
+      await visit(`https://${host}/ref/${code}`, { ua: UA.android }),
+      await visit(`https://${host}/ref/${code}`, { ua: UA.iphone }),
+      await visit(`https://${host}/ref/${code}`, { ua: UA.instagramIos }),
+      await visit(`https://${host}/ref/${code}`, { ua: UA.facebookexternalhit }),
+      await visit(`https://${host}/ref/${code}`, { ua: UA.desktop, method: "HEAD" }),
+      await visit(`https://${host}/ref/ZZZZZZZZZZ`, { ua: UA.desktop }),
+      await visit(`https://${host}/ref/not-a-code`, { ua: UA.desktop }),
+    ];
+    expect(answers.map((res) => res.status)).toEqual([302, 302, 200, 200, 200, 200, 302, 302]);
+    for (const res of answers) {
+      const redirected = res.status === 302;
+      const own = Object.fromEntries([...res.headers].filter(([name]) => !OWN.has(name)));
+      if (redirected) {
+        expect(own, "a 302").toEqual(REDIRECT_HEADERS);
+        continue;
+      }
+      // Pages bring their own policy (hashes of their inline code); everything else is the middleware's.
+      const html = res.headers.get("content-type")?.startsWith("text/html") && res.body !== "";
+      expect({ ...own, ...(html ? { "content-security-policy": DEFAULT_CSP } : {}) }, `a ${res.status}`).toEqual(
+        SECURITY_HEADERS,
+      );
     }
   });
 });

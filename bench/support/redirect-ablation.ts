@@ -1,15 +1,21 @@
 /**
  * Diagnostic for bench/redirect.ts: where the product's /ref/:code throughput goes. Hosts the bare
- * 302 Worker, a minimal Hono app (the framework floor) and the real Worker with parts of its
- * per-click work replaced by no-ops (bench/support/workers/ablation.js), each in its own Miniflare
+ * 302 Worker, floors (the bare Worker with the product's security headers, a minimal Hono app) and
+ * the real Worker with one part of its per-click work removed at a time, each in its own Miniflare
  * configured like bench/redirect.ts, and measures them in interleaved rounds for both click cases.
- * The gap between two neighbouring rows is what the removed part costs under load. Not a pass/fail
- * bench; ~2.5 minutes.
+ * The gap between the product's row and a "- part" row is what that part costs under load. Parts
+ * are removed two ways: bindings replaced by no-ops (bench/support/workers/ablation.js:
+ * `BENCH_ABLATE`), and source patches applied while bundling (`PATCHES`: a patch that no longer
+ * finds its text fails the run, so it never silently measures nothing). Not a pass/fail bench;
+ * ~5 minutes.
  *
  *   npx tsx bench/support/redirect-ablation.ts
  *   BENCH_ROUNDS=3 BENCH_SECONDS=5 npx tsx bench/support/redirect-ablation.ts
  */
+import { readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
+import { resolve } from "node:path";
+import type { Plugin } from "esbuild";
 import { createCleanup } from "./cleanup";
 import {
   BARE_WORKER,
@@ -26,7 +32,7 @@ import {
   startDatabase,
   table,
 } from "./redirect-setup";
-import { bundleWorker, type WorkerSource } from "./worker-host";
+import { type Bundle, bundleWorker, type WorkerSource } from "./worker-host";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -35,58 +41,121 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const log = (line: string) => console.log(line);
 const cleanup = createCleanup();
 
+interface Patch {
+  file: string;
+  find: string;
+  replace: string;
+}
+
+/** Source patches that take one part out of the click (text of src/ as it is now). */
+const PATCHES = {
+  /** The 302 without its security headers (src/lib/security-headers.ts). */
+  headers: {
+    file: "src/routes/links/ref.ts",
+    find: "headers: { ...REDIRECT_HEADERS, location: location(url) }",
+    replace: "headers: { location: location(url) }",
+  },
+  /** No read of `request.cf` (country, city, timezone). */
+  cf: {
+    file: "src/routes/links/ref.ts",
+    find: "const cf = (request as Request & { cf?: IncomingRequestCfProperties }).cf;",
+    replace: "const cf = undefined as IncomingRequestCfProperties | undefined;",
+  },
+  /** Every HMAC (aid, continue token, IP and fingerprint hashes) returns a constant. */
+  hmac: {
+    file: "src/lib/crypto.ts",
+    find: "export async function hmacHex(secret: string, value: string): Promise<string> {",
+    replace:
+      'export async function hmacHex(secret: string, value: string): Promise<string> {\n  if (secret || value) return "0".repeat(64);',
+  },
+  /** No isbot call (the crawler check of the UA classification). */
+  isbot: {
+    file: "src/links/device.ts",
+    find: "const crawler = named === null && isbot(ua);",
+    replace: "const crawler = false;",
+  },
+} satisfies Record<string, Patch>;
+
+function patching(patches: readonly Patch[]): Plugin {
+  const byFile = new Map<string, Patch[]>();
+  for (const p of patches) byFile.set(resolve(p.file), [...(byFile.get(resolve(p.file)) ?? []), p]);
+  return {
+    name: "ablation-patches",
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, (args) => {
+        const mine = byFile.get(args.path);
+        if (!mine) return undefined;
+        let contents = readFileSync(args.path, "utf8");
+        for (const p of mine) {
+          if (!contents.includes(p.find)) throw new Error(`ablation patch no longer applies: ${p.file}: ${p.find}`);
+          contents = contents.replaceAll(p.find, p.replace);
+        }
+        return { contents, loader: "ts" };
+      });
+    },
+  };
+}
+
 interface Variant {
   label: string;
-  source: "bare" | "hono" | "product" | "ablation";
+  source: { script: string } | { entry: string; patches?: (keyof typeof PATCHES)[] };
+  /** BENCH_ABLATE for bench/support/workers/ablation.js. */
   ablate?: string;
   cases: readonly string[];
 }
 
 const DESKTOP = CASES[0]?.name ?? "";
 const STORE = CASES[1]?.name ?? "";
+const BOTH = [DESKTOP, STORE];
+const PRODUCT = "src/index.ts";
+const ABLATION = "bench/support/workers/ablation.js";
 const VARIANTS: Variant[] = [
-  { label: "bare 302 Worker", source: "bare", cases: [DESKTOP, STORE] },
-  { label: "Hono + secureHeaders, 302 only", source: "hono", cases: [DESKTOP] },
-  { label: "product (src/index.ts as is)", source: "product", cases: [DESKTOP, STORE] },
-  { label: "product, clicks batched (sendBatch)", source: "ablation", ablate: "queue-batch", cases: [DESKTOP] },
-  { label: "product - device-key put (token key only)", source: "ablation", ablate: "kv-put-d", cases: [STORE] },
-  { label: "product - kv-put", source: "ablation", ablate: "kv-put", cases: [STORE] },
+  { label: "bare 302 Worker", source: { script: BARE_WORKER }, cases: BOTH },
   {
-    label: "product - kv-put, clicks batched (sendBatch)",
-    source: "ablation",
-    ablate: "kv-put,queue-batch",
-    cases: [STORE],
+    label: "bare 302 + the 12 security headers",
+    source: { entry: "bench/support/workers/bare-headers.js" },
+    cases: BOTH,
   },
-  { label: "product - queue", source: "ablation", ablate: "queue", cases: [DESKTOP] },
-  { label: "product - kv-put - queue", source: "ablation", ablate: "kv-put,queue", cases: [STORE] },
-  { label: "product - queue - hmac", source: "ablation", ablate: "queue,hmac", cases: [DESKTOP] },
-  { label: "product - queue - hmac - limiter", source: "ablation", ablate: "queue,hmac,limiter", cases: [DESKTOP] },
+  { label: "Hono + secureHeaders, 302 only", source: { entry: "bench/support/workers/hono-min.js" }, cases: BOTH },
+  { label: "product (src/index.ts as is)", source: { entry: PRODUCT }, cases: BOTH },
+  { label: "product - security headers on the 302", source: { entry: PRODUCT, patches: ["headers"] }, cases: BOTH },
+  { label: "product - request.cf read", source: { entry: PRODUCT, patches: ["cf"] }, cases: BOTH },
+  { label: "product - HMACs", source: { entry: PRODUCT, patches: ["hmac"] }, cases: BOTH },
+  { label: "product - isbot", source: { entry: PRODUCT, patches: ["isbot"] }, cases: BOTH },
+  { label: "product - limiter call", source: { entry: ABLATION }, ablate: "limiter", cases: BOTH },
+  { label: "product - queue", source: { entry: ABLATION }, ablate: "queue", cases: BOTH },
   {
-    label: "product - kv-put - queue - hmac - limiter",
-    source: "ablation",
-    ablate: "kv-put,queue,hmac,limiter",
-    cases: [STORE],
+    label: "product - all of the above",
+    source: { entry: ABLATION, patches: ["headers", "cf", "hmac", "isbot"] },
+    ablate: "limiter,queue",
+    cases: BOTH,
   },
 ];
 
 async function main() {
   log(`machine: ${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(2)} at start`);
   const { counter, endpoint } = await startDatabase(cleanup);
-  const bundles = {
-    product: await bundleWorker("src/index.ts"),
-    ablation: await bundleWorker("bench/support/workers/ablation.js"),
-    hono: await bundleWorker("bench/support/workers/hono-min.js"),
+  const bundles = new Map<string, Bundle>();
+  const sourceOf = async (v: Variant): Promise<WorkerSource> => {
+    if ("script" in v.source) return { script: v.source.script };
+    const patches = v.source.patches ?? [];
+    const key = `${v.source.entry}|${patches.join(",")}`;
+    let bundle = bundles.get(key);
+    if (!bundle) {
+      bundle = await bundleWorker(v.source.entry, { plugins: [patching(patches.map((name) => PATCHES[name]))] });
+      const made = bundle;
+      cleanup.addSync(() => made.remove());
+      bundles.set(key, bundle);
+    }
+    return { scriptPath: bundle.path };
   };
-  for (const b of Object.values(bundles)) cleanup.addSync(() => b.remove());
-  const sourceOf = (v: Variant): WorkerSource =>
-    v.source === "bare" ? { script: BARE_WORKER } : { scriptPath: bundles[v.source].path };
 
   const hosted = new Map<Variant, Hosted>();
   const errors = new Map<string, number>();
   for (const [i, v] of VARIANTS.entries()) {
     hosted.set(
       v,
-      await host(cleanup, v.label, sourceOf(v), endpoint, {
+      await host(cleanup, v.label, await sourceOf(v), endpoint, {
         basePort: 20000 + (i % 3) * 4000,
         extraBindings: v.ablate ? { BENCH_ABLATE: v.ablate } : {},
         onError: (line) => {
@@ -96,7 +165,7 @@ async function main() {
       }),
     );
   }
-  const product = [...hosted.entries()].find(([v]) => v.source === "product")?.[1];
+  const product = [...hosted.entries()].find(([v]) => "entry" in v.source && v.source.entry === PRODUCT)?.[1];
   if (!product) throw new Error("no product variant");
   const path = `/ref/${await seed(product.worker)}`;
 

@@ -39,8 +39,11 @@ export const MISSING_OPTIONAL_IMPORTS: Plugin = {
   },
 };
 
-/** Bundles `entry` (a path relative to the cwd) into a temp dir, as wrangler would. */
-export async function bundleWorker(entry: string, { minify = true } = {}): Promise<Bundle> {
+/** Bundles `entry` (a path relative to the cwd) into a temp dir, as wrangler would (`plugins`: diagnostics' source patches). */
+export async function bundleWorker(
+  entry: string,
+  { minify = true, plugins = [] }: { minify?: boolean; plugins?: Plugin[] } = {},
+): Promise<Bundle> {
   const dir = mkdtempSync(join(tmpdir(), "edgeref-bench-redirect-"));
   const path = join(dir, "index.js");
   await build({
@@ -53,7 +56,7 @@ export async function bundleWorker(entry: string, { minify = true } = {}): Promi
     conditions: ["workerd", "worker", "browser"],
     mainFields: ["workerd", "worker", "browser", "module", "main"],
     external: ["node:*", "cloudflare:*"],
-    plugins: [MISSING_OPTIONAL_IMPORTS],
+    plugins: [...plugins, MISSING_OPTIONAL_IMPORTS],
     minify,
     logLevel: "warning",
   });

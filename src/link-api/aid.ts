@@ -1,4 +1,4 @@
-import { hmacHex, timingSafeEqualStrings } from "../lib/crypto";
+import { BASE64URL, hmacHex, randomString, timingSafeEqualStrings } from "../lib/crypto";
 
 /**
  * The AID: the attribution handle a click hands to the landing page (`?aid=`), which the site
@@ -16,12 +16,8 @@ const AID = /^([A-Z0-9]{8,10})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{16})\.([0-9a-f]
 const mac = (secret: string, appspaceId: string, code: string, issued: string, nonce: string) =>
   hmacHex(secret, `aid|v1|${appspaceId}|${code}|${issued}|${nonce}`).then((h) => h.slice(0, 32));
 
-function nonce(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_");
-}
+/** 16 base64url characters: 96 random bits. */
+const nonce = () => randomString(BASE64URL, 16);
 
 export async function mintAid(secret: string, p: { appspaceId: string; code: string; now: number }): Promise<string> {
   const issued = Math.floor(p.now / 1000).toString(36);
@@ -51,8 +47,31 @@ export async function verifyAid(
  * The landing URL with `aid` added: the target's own query kept byte for byte (a signed or
  * precomputed query string must survive; URLSearchParams would re-encode all of it), an `aid` it
  * already had dropped (the click's own is the one that counts), its fragment kept.
+ *
+ * Every desktop click of a link lands on the same URL, so the URL is parsed once per isolate into
+ * the text before and after the aid; an aid is URL-safe as minted (base36, base64url, hex, dots),
+ * so it goes between them as is (anything else is percent-encoded, as `buildWithAid` would).
  */
 export function withAid(url: string, aid: string): string {
+  let around = landings.get(url);
+  if (!around) {
+    const built = buildWithAid(url, MARK);
+    // The aid is the query's last parameter: right before the fragment, if any.
+    const hash = built.indexOf("#");
+    const end = hash < 0 ? built.length : hash;
+    if (built.slice(end - MARK.length - 4, end) !== `aid=${MARK}`) return buildWithAid(url, aid);
+    around = [built.slice(0, end - MARK.length), built.slice(end)];
+    if (landings.size >= 256) landings.clear();
+    landings.set(url, around);
+  }
+  return `${around[0]}${AID_SAFE.test(aid) ? aid : encodeURIComponent(aid)}${around[1]}`;
+}
+
+const MARK = "AIDMARK";
+const AID_SAFE = /^[A-Za-z0-9._-]*$/;
+const landings = new Map<string, readonly [string, string]>();
+
+function buildWithAid(url: string, aid: string): string {
   const u = new URL(url);
   const kept = u.search
     .slice(1)

@@ -1,4 +1,4 @@
-import { hmacHex, timingSafeEqualStrings } from "../lib/crypto";
+import { BASE64URL, hmacHex, randomString, timingSafeEqualStrings } from "../lib/crypto";
 
 /**
  * Deferred-link tokens are minted by /ref/:code and authenticated, so /ref/:code/continue can only
@@ -9,7 +9,7 @@ import { hmacHex, timingSafeEqualStrings } from "../lib/crypto";
  * someone else's browser either, even one that sends no Fetch Metadata. A token is accepted for
  * CONTINUE_TOKEN_TTL_MS after its issue (time to read the interstitial).
  *
- *   token = <nonce: 22 base64url chars (128 bits)> "." <issued: epoch seconds, base 36> "." <mac: 32 hex>
+ *   token = <nonce: 22 base64url chars (132 bits)> "." <issued: epoch seconds, base 36> "." <mac: 32 hex>
  *
  * The same token travels in the Play Store referrer and keys the claim (deferred_claims), so it is
  * kept URL-safe and under 64 characters.
@@ -30,13 +30,8 @@ const mac = (secret: string, p: Omit<Bound, "now"> & { nonce: string; issued: st
     h.slice(0, 32),
   );
 
-function nonce(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-}
+/** 22 base64url characters: 132 random bits (one character per random byte: no base64 pass). */
+const nonce = () => randomString(BASE64URL, 22);
 
 export async function mintToken(secret: string, p: Bound): Promise<string> {
   const n = nonce();

@@ -57,6 +57,7 @@ const UTM_KEYS = ["source", "medium", "campaign", "term", "content"] as const;
 
 export function utmParams(url: URL): ClickMessage["utm"] {
   const utm: ClickMessage["utm"] = {};
+  if (!url.search) return utm;
   for (const key of UTM_KEYS) {
     const value = url.searchParams.get(`utm_${key}`);
     if (value) utm[key] = value.slice(0, 200);

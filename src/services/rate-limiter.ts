@@ -1,16 +1,23 @@
 import type { Context } from "hono";
 import ipaddr from "ipaddr.js";
 import { errorJson } from "../lib/error-response";
+import { SECURITY_HEADERS } from "../lib/security-headers";
 import type { RateLimitBindingName, RateLimitPolicy } from "../ratelimit/policies";
 import type { AppEnv } from "../types";
 
 export type RateLimitBindings = Record<RateLimitBindingName, RateLimit>;
+
+const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+const IPV4_CANONICAL = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
 
 /**
  * The client part of a rate-limit key: an IPv4 address as is, an IPv6 address by its /64 (one
  * subscriber usually holds a whole /64, so per-address keys would be free to rotate).
  */
 export function clientKey(ip: string | undefined | null): string {
+  // Most clients: a dotted quad already in canonical form (no leading zeros), which ipaddr.js would
+  // return unchanged after parsing it twice (~15 µs of a click).
+  if (ip && IPV4_CANONICAL.test(ip)) return ip;
   const raw = ip?.trim();
   if (!raw || !ipaddr.isValid(raw)) return "unknown";
   const address = ipaddr.parse(raw);
@@ -65,6 +72,6 @@ export function rateLimitedJson(c: Context<AppEnv>, policy: RateLimitPolicy): Re
 export function rateLimitedText(policy: RateLimitPolicy): Response {
   return new Response("Too many requests", {
     status: 429,
-    headers: { "content-type": "text/plain; charset=UTF-8", ...rateLimitHeaders(policy) },
+    headers: { ...SECURITY_HEADERS, "content-type": "text/plain; charset=UTF-8", ...rateLimitHeaders(policy) },
   });
 }

@@ -2,35 +2,19 @@ import { type Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { errorJson } from "../../lib/error-response";
 import { log } from "../../lib/log";
-import { mintAid, withAid } from "../../link-api/aid";
 import { AID_SCRIPT } from "../../link-api/aid-script";
-import { checkToken, isOwnNavigation, mintToken } from "../../links/continue-token";
+import { checkToken, isOwnNavigation } from "../../links/continue-token";
 import { classifyForRouting } from "../../links/device";
-import {
-  fillPlaceholders,
-  type HtmlPage,
-  interstitialPage,
-  iosPage,
-  notFoundPage,
-  previewPage,
-} from "../../links/pages";
-import { decideRoute, isLinkUsable, linkServesHost } from "../../links/route";
+import { type HtmlPage, notFoundPage } from "../../links/pages";
+import { isLinkUsable } from "../../links/route";
 import type { LinkSnapshot, RoutingUa } from "../../links/types";
 import { services } from "../../middleware/services";
-import { POLICIES, type RateLimitPolicy } from "../../ratelimit/policies";
-import { CODE_ALPHABET, CODE_LENGTH, LINK_CODE_LENGTH, normalizeCode } from "../../referrals/code";
-import { hashSignal } from "../../referrals/signals";
-import { type ClickMessage, queueClick, refererHost, utmParams } from "../../services/clicks";
-import {
-  DEFERRED_TTL_SECONDS,
-  type DeferredRecord,
-  headerLanguage,
-  saveDeferred,
-} from "../../services/deferred-records";
-import type { CacheDeps } from "../../services/edge-cache";
-import { hostAppspace, linkSnapshot } from "../../services/link-snapshots";
-import { clientKey, rateLimitedJson, rateLimitedText, withinLimit } from "../../services/rate-limiter";
+import { POLICIES } from "../../ratelimit/policies";
+import { DEFERRED_TTL_SECONDS, type DeferredRecord, saveDeferred } from "../../services/deferred-records";
+import { hostAppspace } from "../../services/link-snapshots";
+import { rateLimitedJson, rateLimitedText } from "../../services/rate-limiter";
 import type { AppEnv } from "../../types";
+import { cacheDeps, deferredRecord, hostedLink, limited, serveRef, type Visit, visitOf } from "./ref";
 
 /**
  * The public link domain: /ref/:code and the app-association files. Plain Hono routes (HTML and
@@ -43,13 +27,6 @@ export const linksRouter = new Hono<AppEnv>();
 // cached, so the hot path pays nothing for them), mounted by path: the API's own paths never pass here.
 for (const path of ["/ref/*", "/.well-known/*"]) linksRouter.use(path, services());
 
-/** Referral codes (10 characters) and Link API links (8). */
-const CODE_PATTERN = new RegExp(`^([${CODE_ALPHABET}]{${CODE_LENGTH}}|[${CODE_ALPHABET}]{${LINK_CODE_LENGTH}})$`);
-
-function cacheDeps(c: Context<AppEnv>): CacheDeps {
-  return { kv: c.env.LINKS, waitUntil: (p) => c.executionCtx.waitUntil(p) };
-}
-
 function html(c: Context<AppEnv>, page: HtmlPage, status: 200 | 404 = 200) {
   return c.html(page.html, status, {
     "cache-control": "no-store",
@@ -58,22 +35,7 @@ function html(c: Context<AppEnv>, page: HtmlPage, status: 200 | 404 = 200) {
   });
 }
 
-const cf = (c: Context<AppEnv>) => (c.req.raw as Request & { cf?: IncomingRequestCfProperties }).cf;
-
-const limited = (c: Context<AppEnv>, policy: RateLimitPolicy) =>
-  withinLimit(c.env, policy, clientKey(c.req.header("cf-connecting-ip"))).then((ok) => !ok);
-
-/**
- * The link behind a code, as this Host may serve it: unknown codes, and codes of an appspace that
- * doesn't own this host (nor is it a shared host), are both null.
- */
-async function hostedLink(c: Context<AppEnv>, rawCode: string): Promise<LinkSnapshot | null> {
-  const code = normalizeCode(rawCode);
-  if (!CODE_PATTERN.test(code)) return null;
-  const link = await linkSnapshot(c.var.db, cacheDeps(c), code);
-  const host = new URL(c.req.url).hostname;
-  return link && linkServesHost(link, host, c.var.config.sharedLinkHosts) ? link : null;
-}
+const visit = (c: Context<AppEnv>) => visitOf(c.req.raw, c.env, c.executionCtx);
 
 /**
  * iOS records are kept per device, not per model: IP + User-Agent is the same for every colleague
@@ -105,183 +67,25 @@ function giveDeviceId(c: Context<AppEnv>): string {
   return id;
 }
 
-async function deferredRecord(
-  c: Context<AppEnv>,
-  link: LinkSnapshot,
-  token: string,
-  ua: RoutingUa,
-  signals: Partial<DeferredRecord["signals"]> | null,
-  deviceId: string | null = null,
-): Promise<DeferredRecord> {
-  const ip = c.req.header("cf-connecting-ip") ?? "unknown";
-  const secret = c.var.config.ipHashSecret;
-  const props = cf(c);
-  const [ipHash, fingerprint] = await Promise.all([
-    hashSignal(secret, "ip", link.appspaceId, ip),
-    hashSignal(
-      secret,
-      "fingerprint",
-      link.appspaceId,
-      deviceId ? `device|${deviceId}` : `${ip}|${c.req.header("user-agent") ?? ""}`,
-    ),
-  ]);
-  return {
-    token,
-    appspaceId: link.appspaceId,
-    code: link.code,
-    path: `/ref/${link.code}`,
-    ipHash: ipHash ?? "unknown",
-    fingerprint: fingerprint ?? "unknown",
-    os: ua.os,
-    signals: {
-      timezone: signals?.timezone ?? (typeof props?.timezone === "string" ? props.timezone : null),
-      language: signals?.language ?? headerLanguage(c.req.header("accept-language")),
-      screenWidth: signals?.screenWidth ?? null,
-      screenHeight: signals?.screenHeight ?? null,
-      safariVersion: ua.safariVersion,
-    },
-    source: signals ? "script" : "headers",
-    clickedAt: Date.now(),
-  };
-}
-
-/**
- * Off the response path: hash the IP and queue the click (batched per isolate). A store-bound
- * click's deferred record rides along; the click consumer writes it to KV.
- */
-function recordClick(
-  c: Context<AppEnv>,
-  link: LinkSnapshot,
-  route: ClickMessage["route"],
-  token: string | null,
-  deferredFor: RoutingUa | null,
-  aid: string | null = null,
-) {
-  const url = new URL(c.req.url);
-  const ip = c.req.header("cf-connecting-ip");
-  const secret = c.var.config.ipHashSecret;
-  const props = cf(c);
-  c.executionCtx.waitUntil(
-    (async () => {
-      const message: ClickMessage = {
-        id: crypto.randomUUID(),
-        appspaceId: link.appspaceId,
-        code: link.code,
-        clickedAt: new Date().toISOString(),
-        route,
-        token,
-        userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
-        ipHash: await hashSignal(secret, "ip", link.appspaceId, ip),
-        country: typeof props?.country === "string" ? props.country : null,
-        city: typeof props?.city === "string" ? props.city : null,
-        utm: utmParams(url),
-        refererHost: refererHost(c.req.header("referer")),
-        aid,
-        ...(deferredFor && token ? { deferred: await deferredRecord(c, link, token, deferredFor, null) } : {}),
-      };
-      await queueClick(c.env.CLICKS, message);
-    })().catch((error: unknown) => log.error("click not recorded", { error })),
-  );
-}
-
 /** iOS /continue: this device's deferred record, with the page's signals (or the headers'). */
 function recordDeferred(
-  c: Context<AppEnv>,
+  v: Visit,
   link: LinkSnapshot,
   token: string,
   ua: RoutingUa,
   signals: Partial<DeferredRecord["signals"]> | null,
   deviceId: string,
 ) {
-  c.executionCtx.waitUntil(
-    deferredRecord(c, link, token, ua, signals, deviceId)
-      .then((record) => saveDeferred(c.env.LINKS, record))
+  v.ctx.waitUntil(
+    deferredRecord(v, link, token, ua, signals, { deviceId })
+      .then((record) => saveDeferred(v.env.LINKS, record))
       .catch((error: unknown) => log.error("deferred record not saved", { error })),
   );
 }
 
-linksRouter.on(["GET", "HEAD"], "/ref/:code", async (c) => {
-  const now = Date.now();
-  const { config, db } = c.var;
-  const ua = classifyForRouting(c.req.header("user-agent"));
-  const counted = c.req.method === "GET" && !ua.crawler;
-  const policy = counted ? POLICIES.clicks : POLICIES.crawlers;
-  if (await limited(c, policy)) return rateLimitedText(policy);
-  const code = normalizeCode(c.req.param("code"));
-  const link = await hostedLink(c, code);
-  const live = link !== null && isLinkUsable(link, now) ? link : null;
-  const host = new URL(c.req.url).hostname;
-  const hostFallbackUrl = live
-    ? null
-    : (link?.app.webFallbackUrl ?? (await hostAppspace(db, cacheDeps(c), host))?.settings.web_fallback_url ?? null);
-  // Only store-bound visits need a token (Play Store referrer, iOS /continue); minting costs an HMAC.
-  const token =
-    counted && live && (ua.os === "ios" || ua.os === "android")
-      ? await mintToken(config.ipHashSecret, {
-          appspaceId: live.appspaceId,
-          code: live.code,
-          client: clientKey(c.req.header("cf-connecting-ip")),
-          now,
-        })
-      : "";
-  const route = decideRoute({ method: c.req.method, ua, link, now, token, hostFallbackUrl });
-
-  if (!live) {
-    // An unknown or finished link: decideRoute answers it with HEAD, a fallback or not_found only.
-    if (route.kind === "head") return c.body(null, 404, { "content-type": "text/html; charset=UTF-8" });
-    if (route.kind === "fallback") return c.redirect(route.url, 302);
-    return html(c, notFoundPage(), 404);
-  }
-  switch (route.kind) {
-    case "head":
-      return c.body(null, 200, { "content-type": "text/html; charset=UTF-8" });
-    case "not_found":
-      return html(c, notFoundPage(), 404);
-    case "preview": {
-      const { app, referrerName } = live;
-      return html(
-        c,
-        previewPage({
-          title: fillPlaceholders(app.ogTitle ?? "{{referrer_name}} invited you", referrerName),
-          description: fillPlaceholders(app.ogDescription ?? "Accept the invitation to get started.", referrerName),
-          imageUrl: app.ogImageUrl,
-          url: `https://${host}/ref/${code}`,
-        }),
-      );
-    }
-    case "fallback": {
-      // The landing page gets this click's AID, the handle a later sign-up is attributed by.
-      const aid = await mintAid(config.ipHashSecret, { appspaceId: live.appspaceId, code: live.code, now });
-      recordClick(c, live, "fallback", null, null, aid);
-      return c.redirect(withAid(route.url, aid), 302);
-    }
-    case "play_store":
-      recordClick(c, live, "play_store", token, ua);
-      return c.redirect(route.url, 302);
-    case "ios_page":
-      recordClick(c, live, "ios_page", token, null);
-      // The deferred record is written by /continue, with the page's signals (or without).
-      return html(
-        c,
-        iosPage({
-          continueUrl: `/ref/${code}/continue?t=${token}`,
-          pasteboardToken: live.app.iosPasteboard ? token : null,
-        }),
-      );
-    case "interstitial": {
-      recordClick(c, live, "interstitial", token, route.os === "android" ? ua : null);
-      const storeUrl = route.os === "ios" && route.storeUrl ? `/ref/${code}/continue?t=${token}` : route.storeUrl;
-      const openUrl =
-        route.os === "android"
-          ? `intent://${host}/ref/${code}#Intent;scheme=https;end`
-          : route.os === "ios"
-            ? `x-safari-https://${host}/ref/${code}`
-            : null;
-      const title = fillPlaceholders(live.app.ogTitle ?? "{{referrer_name}} invited you", live.referrerName);
-      return html(c, interstitialPage({ os: route.os, openUrl, storeUrl, title }));
-    }
-  }
-});
+// Reached when the app is called with /ref/:code directly; src/index.ts sends these requests to
+// serveRef before the app (see ./ref.ts).
+linksRouter.on(["GET", "HEAD"], "/ref/:code", (c) => serveRef(c.req.raw, c.env, c.executionCtx, c.req.param("code")));
 
 const SIGNAL_LIMITS = {
   tz: /^[A-Za-z0-9_+\-/]{1,64}$/,
@@ -301,23 +105,23 @@ function screenSize(value: string | undefined): number | null {
  */
 linksRouter.get("/ref/:code/continue", async (c) => {
   const now = Date.now();
-  if (await limited(c, POLICIES.continue)) return rateLimitedText(POLICIES.continue);
+  const v = visit(c);
+  if (await limited(v, POLICIES.continue)) return rateLimitedText(POLICIES.continue);
   if (!isOwnNavigation({ dest: c.req.header("sec-fetch-dest"), site: c.req.header("sec-fetch-site") })) {
     return c.text("This link must be opened directly.", 403, { "cache-control": "no-store" });
   }
-  const link = await hostedLink(c, c.req.param("code"));
+  const link = await hostedLink(v, c.req.param("code"));
   if (!link || !isLinkUsable(link, now) || !link.app.iosAppStoreUrl) {
     const fallback = link?.app.webFallbackUrl;
     return fallback ? c.redirect(fallback, 302) : html(c, notFoundPage(), 404);
   }
   const token = c.req.query("t");
-  const secret = c.var.config.ipHashSecret;
   const valid =
     token !== undefined &&
-    (await checkToken(secret, token, {
+    (await checkToken(v.config.ipHashSecret, token, {
       appspaceId: link.appspaceId,
       code: link.code,
-      client: clientKey(c.req.header("cf-connecting-ip")),
+      client: v.client,
       now,
     })) === "valid";
   // An unsigned, foreign or stale token still reaches the store: the visitor loses nothing, but
@@ -331,10 +135,10 @@ linksRouter.get("/ref/:code/continue", async (c) => {
     // The device's id from an earlier click, else a new one (kept by the browser for the next).
     const deviceId = giveDeviceId(c);
     recordDeferred(
-      c,
+      v,
       link,
       token,
-      classifyForRouting(c.req.header("user-agent")),
+      classifyForRouting(v.userAgent),
       fromScript
         ? {
             timezone: tz && SIGNAL_LIMITS.tz.test(tz) ? tz : null,
@@ -365,12 +169,12 @@ linksRouter.get("/aid.js", (c) =>
 /** Universal links: iOS opens the installed app for /ref/* on this domain. */
 // The association files cost a database read on a cache miss: anonymous, so limited per IP.
 linksRouter.use("/.well-known/*", async (c, next) => {
-  if (await limited(c, POLICIES.public)) return rateLimitedJson(c, POLICIES.public);
+  if (await limited(visit(c), POLICIES.public)) return rateLimitedJson(c, POLICIES.public);
   await next();
 });
 
 linksRouter.get("/.well-known/apple-app-site-association", async (c) => {
-  const space = await hostAppspace(c.var.db, cacheDeps(c), new URL(c.req.url).hostname);
+  const space = await hostAppspace(c.var.db, cacheDeps(visit(c)), new URL(c.req.url).hostname);
   const teamId = space?.settings.apple_team_id;
   const bundles = space?.settings.ios_bundle_ids ?? [];
   if (!teamId || bundles.length === 0) return errorJson(c, 404, "No iOS app is configured for this domain");
@@ -389,7 +193,7 @@ linksRouter.get("/.well-known/apple-app-site-association", async (c) => {
 
 /** App Links: Android opens the installed app for this domain's links. */
 linksRouter.get("/.well-known/assetlinks.json", async (c) => {
-  const space = await hostAppspace(c.var.db, cacheDeps(c), new URL(c.req.url).hostname);
+  const space = await hostAppspace(c.var.db, cacheDeps(visit(c)), new URL(c.req.url).hostname);
   const pkg = space?.settings.android_package;
   const fingerprints = space?.settings.android_sha256_cert_fingerprints ?? [];
   if (!pkg || fingerprints.length === 0) return errorJson(c, 404, "No Android app is configured for this domain");
