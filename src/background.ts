@@ -29,7 +29,7 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings): 
     case "clicks-dlq":
       return consumeDeadClicks(db, batch.queue, batch as MessageBatch<ClickMessage>);
     case "clicks":
-      return consumeClicks(db, env.LINKS, batch as MessageBatch<ClickMessage>, webhooks);
+      return consumeClicks(db, env.LINKS, batch as MessageBatch<ClickMessage>, webhooks, config.ipHashSecret);
     case "webhooks-dlq":
       return recordDeadLetterBatch(db, batch.queue, batch.messages, "attempt left pending; the sweep re-sends it");
     case "webhooks": {

@@ -11,6 +11,11 @@
  *
  *   npx tsx bench/support/redirect-ablation.ts
  *   BENCH_ROUNDS=3 BENCH_SECONDS=5 npx tsx bench/support/redirect-ablation.ts
+ *
+ * BENCH_BASELINE=<dir> adds the product as built from another checkout (e.g. a `git worktree` of
+ * an earlier commit, with node_modules linked) for a before/after in the same run; BENCH_ONLY
+ * keeps only the variants whose labels contain one of its comma-separated words (fewer Workers,
+ * less noise): `BENCH_ONLY=bare,as is,baseline`.
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
@@ -116,6 +121,12 @@ const VARIANTS: Variant[] = [
     source: { entry: "bench/support/workers/bare-headers.js" },
     cases: BOTH,
   },
+  {
+    label: "bare 302 + 2 HMACs (@noble/hashes)",
+    source: { entry: "bench/support/workers/bare-hmacs.js" },
+    cases: BOTH,
+  },
+  { label: "bare 302 + request.cf read", source: { entry: "bench/support/workers/bare-cf.js" }, cases: BOTH },
   { label: "Hono + secureHeaders, 302 only", source: { entry: "bench/support/workers/hono-min.js" }, cases: BOTH },
   { label: "product (src/index.ts as is)", source: { entry: PRODUCT }, cases: BOTH },
   { label: "product - security headers on the 302", source: { entry: PRODUCT, patches: ["headers"] }, cases: BOTH },
@@ -131,6 +142,20 @@ const VARIANTS: Variant[] = [
     cases: BOTH,
   },
 ];
+
+const BASELINE = process.env.BENCH_BASELINE;
+if (BASELINE) {
+  VARIANTS.splice(3, 0, {
+    label: `product at baseline (${BASELINE})`,
+    source: { entry: resolve(BASELINE, "src/index.ts") },
+    cases: BOTH,
+  });
+}
+const ONLY = process.env.BENCH_ONLY?.split(",").filter(Boolean);
+if (ONLY) {
+  const kept = VARIANTS.filter((v) => v.label.startsWith("bare 302 Worker") || ONLY.some((w) => v.label.includes(w)));
+  VARIANTS.splice(0, VARIANTS.length, ...kept);
+}
 
 async function main() {
   log(`machine: ${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(2)} at start`);

@@ -20,7 +20,10 @@ export interface ClickMessage {
   refererHost: string | null;
   /** The AID handed to the landing page (web-bound clicks); absent in messages from before AIDs. */
   aid?: string | null;
-  /** Store-bound clicks: the deferred record, which the consumer writes to KV. */
+  /**
+   * Store-bound clicks: the deferred record, which the consumer writes to KV. Its fingerprint is
+   * empty when the consumer is to derive it (records without a device id; `fillFingerprints`).
+   */
   deferred?: DeferredRecord;
 }
 

@@ -86,7 +86,16 @@ describe("GET /ref/:code", () => {
     await waitForToken(secondToken);
     const devices = await kvEntries(`d:${space.id}:`);
     expect(devices).toHaveLength(1);
-    expect(JSON.parse(devices[0]?.value ?? "{}").token).toBe(secondToken);
+    const record = JSON.parse(devices[0]?.value ?? "{}");
+    expect(record.token).toBe(secondToken);
+    // The click leaves an Android record's fingerprint to the consumer (IP hash + User-Agent).
+    expect(queuedClicks().map((m) => m.deferred?.fingerprint)).toEqual(["", ""]);
+    expect(record.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    // Another phone behind the same IP is another device.
+    const samsung = UA.android.replace("Android 14; Pixel 8", "Android 13; SM-S911B");
+    const other = await visit(`https://${host}/ref/${code}`, { ua: samsung, ip: "198.51.100.8" });
+    await waitForToken(new URL(other.headers.get("location") ?? "").searchParams.get("referrer")?.slice(11));
+    expect(await kvEntries(`d:${space.id}:`)).toHaveLength(2);
   });
 
   it("iOS → a small self-contained page that continues (with signals) to the App Store", async () => {

@@ -108,7 +108,10 @@ export async function hostedLink(v: Visit, rawCode: string): Promise<LinkSnapsho
 
 /**
  * A device's deferred record. `ipHash`: the click's own, when the caller has it already (one HMAC
- * fewer per store-bound click).
+ * fewer per store-bound click). `fingerprintInConsumer`: a click's record without a device id
+ * leaves its fingerprint empty for the click consumer to derive from the IP hash and User-Agent
+ * (`fillFingerprints`, src/services/click-consumer.ts) — the same device identity, one HMAC fewer
+ * on the click, done once per batch elsewhere.
  */
 export async function deferredRecord(
   v: Visit,
@@ -120,13 +123,18 @@ export async function deferredRecord(
     deviceId = null,
     ipHash,
     props = edgeProps(v.request),
-  }: { deviceId?: string | null; ipHash?: string | null; props?: EdgeProps } = {},
+    fingerprintInConsumer = false,
+  }: { deviceId?: string | null; ipHash?: string | null; props?: EdgeProps; fingerprintInConsumer?: boolean } = {},
 ): Promise<DeferredRecord> {
   const ip = v.ip ?? "unknown";
   const secret = v.config.ipHashSecret;
   const [ipHashed, fingerprint] = await Promise.all([
     ipHash !== undefined && v.ip !== undefined ? ipHash : hashSignal(secret, "ip", link.appspaceId, ip),
-    hashSignal(secret, "fingerprint", link.appspaceId, deviceId ? `device|${deviceId}` : `${ip}|${v.userAgent ?? ""}`),
+    deviceId
+      ? hashSignal(secret, "fingerprint", link.appspaceId, `device|${deviceId}`)
+      : fingerprintInConsumer
+        ? ""
+        : hashSignal(secret, "fingerprint", link.appspaceId, `${ip}|${v.userAgent ?? ""}`),
   ]);
   return {
     token,
@@ -179,7 +187,13 @@ function recordClick(
         refererHost: refererHost(v.request.headers.get("referer") ?? undefined),
         aid,
         ...(deferredFor && token
-          ? { deferred: await deferredRecord(v, link, token, deferredFor, null, { ipHash, props }) }
+          ? {
+              deferred: await deferredRecord(v, link, token, deferredFor, null, {
+                ipHash,
+                props,
+                fingerprintInConsumer: true,
+              }),
+            }
           : {}),
       };
       await queueClick(v.env.CLICKS, message);
