@@ -2,10 +2,12 @@
  * Redirect throughput: GET /ref/:code of the real Worker against a bare Worker that only returns a
  * 302, side by side in one run.
  *
- * Requirement: the product's throughput is at least 0.5x the bare Worker's, for a desktop click
- * (302 to the web fallback, click queued) and a store-bound click (Android: 302 to the Play Store,
- * click queued and the deferred record written to KV), and the hot path makes no Postgres query
- * once warm.
+ * Requirement (issue 9): the product's throughput is at least 0.8x the bare Worker's for a desktop
+ * click (302 to the web fallback with a signed aid, click queued) and 0.7x for a store-bound click
+ * (Android: 302 to the Play Store, click and deferred record queued), and the hot path makes no
+ * Postgres query once warm. Besides the ratio of mean throughputs (what passes or fails), the
+ * median of the per-round ratios (each product round against the bare round just before it) is
+ * shown: the host's noise comes in bursts, and pairs see the same burst.
  *
  * What runs: src/index.ts bundled with esbuild and a one-line bare Worker, each in its own
  * Miniflare (workerd) configured identically (compatibility settings and bindings; only the script
@@ -48,7 +50,6 @@ const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 /** Pause after each run so the Worker's `waitUntil` work of one run does not land in the next. */
 const SETTLE_MS = 1000;
-const MIN_RATIO = 0.5;
 
 type Side = "bare" | "product";
 const SIDES: readonly Side[] = ["bare", "product"];
@@ -196,6 +197,8 @@ async function main(): Promise<number> {
     const product = summarize(runs.get(`${c.name}|product`) ?? []);
     const ratio = product.rps / bare.rps;
     ratios.push(ratio);
+    const paired = product.perRound.map((rps, i) => rps / (bare.perRound[i] ?? Number.NaN)).sort((a, b) => a - b);
+    const pairedMedian = paired[Math.floor(paired.length / 2)] ?? Number.NaN;
     log(`\n${c.name}: GET /ref/:code — ${c.detail}`);
     table(
       log,
@@ -216,13 +219,14 @@ async function main(): Promise<number> {
         pct(s.nodeCores),
       ]),
     );
-    const pass = ratio >= MIN_RATIO;
+    const pass = ratio >= c.minRatio;
     log(
-      `throughput ratio product / bare: ${ratio.toFixed(2)}  ${pass ? "PASS" : "FAIL"} (>= ${MIN_RATIO})   ` +
+      `throughput ratio product / bare: ${ratio.toFixed(2)}  ${pass ? "PASS" : "FAIL"} (>= ${c.minRatio})   ` +
+        `per-round ratios ${paired.map((r) => r.toFixed(2)).join(" / ")} (median ${pairedMedian.toFixed(2)})   ` +
         `latency product / bare: p50 ${(product.p50 / bare.p50).toFixed(2)}x, p99 ${(product.p99 / bare.p99).toFixed(2)}x`,
     );
     log(`responses: bare ${statusText(bare.statuses)}; product ${statusText(product.statuses)}`);
-    if (!pass) problems.push(`${c.name}: ratio ${ratio.toFixed(2)} < ${MIN_RATIO}`);
+    if (!pass) problems.push(`${c.name}: ratio ${ratio.toFixed(2)} < ${c.minRatio}`);
     for (const [side, s] of [
       ["bare", bare],
       ["product", product],
@@ -262,11 +266,11 @@ async function main(): Promise<number> {
   if (errors.product > 0) problems.push(`${errors.product} error lines from the product Worker`);
 
   log(
-    `\n${problems.length ? `FAIL: ${problems.join("; ")}` : "PASS"} — throughput ratio product / bare must be >= ` +
-      `${MIN_RATIO} in both cases (${CASES.map((c, i) => `${c.name} ${ratios[i]?.toFixed(2)}`).join(", ")}), ` +
+    `\n${problems.length ? `FAIL: ${problems.join("; ")}` : "PASS"} — throughput ratio product / bare must be ` +
+      `${CASES.map((c, i) => `>= ${c.minRatio} for a ${c.name} (${ratios[i]?.toFixed(2)})`).join(" and ")}, ` +
       `and no Postgres query after warm-up.`,
   );
-  if (ratios.some((r) => !(r >= MIN_RATIO)))
+  if (CASES.some((c, i) => !((ratios[i] ?? 0) >= c.minRatio)))
     log(`where the product's time goes, part by part: npx tsx bench/support/redirect-ablation.ts (bench/README.md)`);
   log(
     `reproduce: npm run bench:redirect   (total ${((performance.now() - started) / 1000).toFixed(0)} s; ` +

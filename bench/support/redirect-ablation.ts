@@ -204,7 +204,9 @@ async function main() {
     }
     const runs = new Map<Variant, Run[]>();
     for (let round = 0; round < ROUNDS; round++) {
-      for (const v of variants) {
+      // Each round starts one variant later, so no variant always follows the same neighbour.
+      const order = variants.map((_, i) => variants[(i + round) % variants.length] as Variant);
+      for (const v of order) {
         const r = await measure(hosted.get(v) as Hosted, path, c.userAgent, {
           seconds: SECONDS,
           connections: CONNECTIONS,
@@ -214,26 +216,33 @@ async function main() {
       }
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const bareRps = mean((runs.get(variants[0] as Variant) ?? []).map((r) => r.rps));
+    const median = (xs: number[]) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      const mid = Math.floor(sorted.length / 2);
+      return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+    };
+    const bareRuns = runs.get(variants[0] as Variant) ?? [];
     log(`\n${c.name} — ${c.detail}; ${ROUNDS} rounds x ${SECONDS} s, ${CONNECTIONS} connections`);
     table(
       log,
       ["variant", "req/s", "x bare", "µs/request", "p50", "p99", "workerd CPU"],
       variants.map((v) => {
         const rs = runs.get(v) ?? [];
-        const rps = mean(rs.map((r) => r.rps));
-        const cores = mean(rs.map((r) => r.workerdCores));
         return [
           v.label,
-          int(rps),
-          (rps / bareRps).toFixed(2),
+          int(mean(rs.map((r) => r.rps))),
+          // Medians over rounds: the host's noise comes in bursts that hit some rounds, not all.
+          median(rs.map((r, i) => r.rps / (bareRuns[i]?.rps ?? Number.NaN))).toFixed(2),
           // workerd CPU time per request: where the Worker's thread spends its time.
-          int((cores * 1e6) / rps),
+          int(median(rs.map((r) => (r.workerdCores * 1e6) / r.rps))),
           ms(mean(rs.map((r) => r.p50))),
           ms(mean(rs.map((r) => r.p99))),
-          pct(cores),
+          pct(mean(rs.map((r) => r.workerdCores))),
         ];
       }),
+    );
+    log(
+      "req/s, p50, p99, workerd CPU: means over rounds; x bare (against the same round's bare run), µs/request: medians",
     );
   }
   for (const [label, n] of errors) log(`${label}: ${n} error/warn lines from the Worker`);

@@ -29,6 +29,8 @@ export interface ClickCase {
   userAgent: string;
   /** The product's Location header for this case. */
   location(location: string): boolean;
+  /** The least product / bare throughput ratio bench/redirect.ts accepts (issue 9's goals). */
+  minRatio: number;
 }
 
 export const CASES: readonly ClickCase[] = [
@@ -39,6 +41,7 @@ export const CASES: readonly ClickCase[] = [
       "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/135.0.0.0 Safari/537.36",
     // The landing carries this click's aid (src/link-api/aid.ts), signed: one HMAC per click.
     location: (location) => location.startsWith(`${WEB_FALLBACK}?aid=`),
+    minRatio: 0.8,
   },
   {
     name: "store-bound click",
@@ -48,6 +51,7 @@ export const CASES: readonly ClickCase[] = [
       "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/135.0.0.0 Mobile Safari/537.36",
     location: (location) =>
       location.startsWith("https://play.google.com/store/apps/details?id=com.example.app&referrer=tolk_token%3D"),
+    minRatio: 0.7,
   },
 ];
 
