@@ -6,7 +6,7 @@
  * 9 asks ≥ 0.8× a bare Worker's throughput), and the framework's per-request work — the app's
  * router over every API route, the middleware chain, a Context, `secureHeaders` building its
  * header list — was a fifth of a click's CPU (bench/README.md, the ablation). src/index.ts sends
- * GET/HEAD /ref/<one segment> here before the app sees it; the Hono route in index.ts calls the
+ * GET/HEAD /ref/<one segment> here before the app sees it; the Hono route (./index.ts) calls the
  * same function, so there is one implementation. The route stays thin: the decision is
  * `decideRoute` (pure), data comes through the edge cache, I/O is at the edges (the limiter
  * binding, the click queue in `waitUntil`). Security headers are the app's own, as constants
