@@ -25,15 +25,11 @@ import { createCleanup, runBench } from "./support/cleanup";
 import { percentile } from "./support/load";
 import { startGatewayOnFreePort, startThrowawayPostgres } from "./support/postgres";
 import { ms, table } from "./support/redirect-setup";
-import { benchAppspace, referralsSeedSql, uniform } from "./support/seed-referrals";
+import { benchAppspace, referralsSeedSql, SEED_SIZES, uniform } from "./support/seed-referrals";
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
 const MAX_RATIO = 2;
-const SIZES = [
-  { label: "10k", n: 10_000, tag: "S" },
-  { label: "1M", n: 1_000_000, tag: "L" },
-] as const;
 
 const log = (line: string) => console.log(line);
 const teardown = createCleanup();
@@ -118,7 +114,7 @@ const CASES: Case[] = [
 async function seed(client: pg.Client, db: Db): Promise<Tenant[]> {
   await client.query("set synchronous_commit = off");
   const tenants: Tenant[] = [];
-  for (const size of SIZES) {
+  for (const size of SEED_SIZES) {
     const started = performance.now();
     const space = { id: await benchAppspace(client, `bench-analytics-${size.label}`, teardown.add, log) };
     await client.query(referralsSeedSql(size.tag), [space.id, size.n]);

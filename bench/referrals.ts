@@ -5,16 +5,18 @@ import { type Db, getDb } from "../src/db/client";
 import { leaderboard, listReferralsByUser, type StatusFilter } from "../src/db/referrals";
 import { createCleanup, runBench } from "./support/cleanup";
 import { startGatewayOnFreePort, startThrowawayPostgres } from "./support/postgres";
-import { benchAppspace, REFERRALS_PER_REFERRER, referralStatsSql, referralsSeedSql } from "./support/seed-referrals";
+import {
+  benchAppspace,
+  REFERRALS_PER_REFERRER,
+  referralStatsSql,
+  referralsSeedSql,
+  SEED_SIZES,
+} from "./support/seed-referrals";
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
 const MAX_RATIO = 2;
-const SIZES = [
-  { label: "10k", n: 10_000, tag: "S" },
-  { label: "1M", n: 1_000_000, tag: "L" },
-] as const;
-type SizeLabel = (typeof SIZES)[number]["label"];
+type SizeLabel = (typeof SEED_SIZES)[number]["label"];
 
 const log = (line: string) => console.log(line);
 const ms = (t: number) => `${t.toFixed(2)} ms`;
@@ -40,7 +42,7 @@ interface Tenant {
 async function seed(client: pg.Client): Promise<Tenant[]> {
   await client.query("set synchronous_commit = off");
   const tenants: Tenant[] = [];
-  for (const size of SIZES) {
+  for (const size of SEED_SIZES) {
     const started = performance.now();
     const space = { id: await benchAppspace(client, `bench-referrals-${size.label}`, register, log) };
     await client.query(referralsSeedSql(size.tag), [space.id, size.n]);

@@ -35,6 +35,12 @@ const isoText = (expr: string) => `to_char(${expr} at time zone 'UTC', 'YYYY-MM-
  * - physical order follows created_at, as it would in production.
  * - completed rows have a unique referred_user_id (one completion per referee) and a numeric reward.
  */
+/** The two sizes bench:referrals and bench:analytics seed and compare (1M must stay near 10k). */
+export const SEED_SIZES = [
+  { label: "10k", n: 10_000, tag: "S" },
+  { label: "1M", n: 1_000_000, tag: "L" },
+] as const;
+
 export function referralsSeedSql(tag: string): string {
   return `
     with p as (select $2::int as n, ($2::int / ${REFERRALS_PER_REFERRER}) as nr)

@@ -71,7 +71,8 @@ const MARK = "AIDMARK";
 const AID_SAFE = /^[A-Za-z0-9._-]*$/;
 const landings = new Map<string, readonly [string, string]>();
 
-function buildWithAid(url: string, aid: string): string {
+/** The construction `withAid` caches per URL (parse, keep the query byte for byte, append, serialise). */
+export function buildWithAid(url: string, aid: string): string {
   const u = new URL(url);
   const kept = u.search
     .slice(1)

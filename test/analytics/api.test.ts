@@ -13,6 +13,7 @@ import {
   uniqueUser,
 } from "../support/api";
 import { createLink, linkApiSpace, uniqueEmail } from "../support/link-api";
+import { UA } from "../support/links";
 
 /**
  * The analytics API through its HTTP surface, inside workerd, against the real rollups: referrals
@@ -45,15 +46,6 @@ const complete = (space: TestAppspace, code: string) =>
     key: space.sk,
     body: { referral_code: code, referred_user_id: uniqueUser("friend") },
   });
-
-const UA = {
-  iphone:
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
-  android:
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36",
-  desktop:
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
-};
 
 /** Hands clicks to the click consumer as one queue batch (as the CLICKS queue would). */
 async function consume(clicks: ClickMessage[]) {

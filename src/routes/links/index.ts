@@ -1,41 +1,36 @@
 import { type Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import { getDb } from "../../db/client";
 import { errorJson } from "../../lib/error-response";
 import { log } from "../../lib/log";
 import { AID_SCRIPT } from "../../link-api/aid-script";
 import { checkToken, isOwnNavigation } from "../../links/continue-token";
 import { classifyForRouting } from "../../links/device";
-import { type HtmlPage, notFoundPage } from "../../links/pages";
+import { notFoundPage } from "../../links/pages";
 import { isLinkUsable } from "../../links/route";
 import type { LinkSnapshot, RoutingUa } from "../../links/types";
-import { services } from "../../middleware/services";
 import { POLICIES } from "../../ratelimit/policies";
 import { DEFERRED_TTL_SECONDS, type DeferredRecord, saveDeferred } from "../../services/deferred-records";
 import { hostAppspace } from "../../services/link-snapshots";
 import { rateLimitedJson, rateLimitedText } from "../../services/rate-limiter";
 import type { AppEnv } from "../../types";
-import { cacheDeps, deferredRecord, hostedLink, limited, serveRef, type Visit, visitOf } from "./ref";
+import { cacheDeps, deferredRecord, hostedLink, htmlPage, limited, serveRef, type Visit, visitOf } from "./ref";
 
 /**
- * The public link domain: /ref/:code and the app-association files. Plain Hono routes (HTML and
- * redirects, not part of the JSON API). The hot path does no database round trip once a link's
- * snapshot is cached, and everything it records leaves through `waitUntil`.
+ * The public link domain's other routes: /ref/:code/continue, /aid.js and the app-association
+ * files. Plain Hono routes (HTML and redirects, not part of the JSON API). /ref/:code itself is
+ * ./ref.ts (answered before the app; the route below only delegates to it). Each route takes its
+ * config and request facts from `visitOf`, as the click does.
  */
 export const linksRouter = new Hono<AppEnv>();
 
-// The same services as the API (config parsed once per env, one database client per isolate; both
-// cached, so the hot path pays nothing for them), mounted by path: the API's own paths never pass here.
-for (const path of ["/ref/*", "/.well-known/*"]) linksRouter.use(path, services());
-
-function html(c: Context<AppEnv>, page: HtmlPage, status: 200 | 404 = 200) {
-  return c.html(page.html, status, {
-    "cache-control": "no-store",
-    "referrer-policy": "no-referrer",
-    "content-security-policy": page.csp,
-  });
-}
-
 const visit = (c: Context<AppEnv>) => visitOf(c.req.raw, c.env, c.executionCtx);
+
+/** The appspace that owns this request's host (the association files name its apps). */
+function hostSpace(c: Context<AppEnv>) {
+  const v = visit(c);
+  return hostAppspace(getDb(v.config), cacheDeps(v), v.url.hostname);
+}
 
 /**
  * iOS records are kept per device, not per model: IP + User-Agent is the same for every colleague
@@ -113,7 +108,7 @@ linksRouter.get("/ref/:code/continue", async (c) => {
   const link = await hostedLink(v, c.req.param("code"));
   if (!link || !isLinkUsable(link, now) || !link.app.iosAppStoreUrl) {
     const fallback = link?.app.webFallbackUrl;
-    return fallback ? c.redirect(fallback, 302) : html(c, notFoundPage(), 404);
+    return fallback ? c.redirect(fallback, 302) : htmlPage(notFoundPage(), 404);
   }
   const token = c.req.query("t");
   const valid =
@@ -174,7 +169,7 @@ linksRouter.use("/.well-known/*", async (c, next) => {
 });
 
 linksRouter.get("/.well-known/apple-app-site-association", async (c) => {
-  const space = await hostAppspace(c.var.db, cacheDeps(visit(c)), new URL(c.req.url).hostname);
+  const space = await hostSpace(c);
   const teamId = space?.settings.apple_team_id;
   const bundles = space?.settings.ios_bundle_ids ?? [];
   if (!teamId || bundles.length === 0) return errorJson(c, 404, "No iOS app is configured for this domain");
@@ -193,7 +188,7 @@ linksRouter.get("/.well-known/apple-app-site-association", async (c) => {
 
 /** App Links: Android opens the installed app for this domain's links. */
 linksRouter.get("/.well-known/assetlinks.json", async (c) => {
-  const space = await hostAppspace(c.var.db, cacheDeps(visit(c)), new URL(c.req.url).hostname);
+  const space = await hostSpace(c);
   const pkg = space?.settings.android_package;
   const fingerprints = space?.settings.android_sha256_cert_fingerprints ?? [];
   if (!pkg || fingerprints.length === 0) return errorJson(c, 404, "No Android app is configured for this domain");

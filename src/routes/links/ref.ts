@@ -108,10 +108,9 @@ export async function hostedLink(v: Visit, rawCode: string): Promise<LinkSnapsho
 
 /**
  * A device's deferred record. `ipHash`: the click's own, when the caller has it already (one HMAC
- * fewer per store-bound click). `fingerprintInConsumer`: a click's record without a device id
- * leaves its fingerprint empty for the click consumer to derive from the IP hash and User-Agent
- * (`fillFingerprints`, src/services/click-consumer.ts) — the same device identity, one HMAC fewer
- * on the click, done once per batch elsewhere.
+ * fewer per store-bound click). Without a `deviceId` (a click's Android record) the fingerprint is
+ * left empty for the click consumer to derive from the IP hash and User-Agent (`fillFingerprints`,
+ * src/services/click-consumer.ts): the same device identity, one HMAC fewer on the click.
  */
 export async function deferredRecord(
   v: Visit,
@@ -123,18 +122,12 @@ export async function deferredRecord(
     deviceId = null,
     ipHash,
     props = edgeProps(v.request),
-    fingerprintInConsumer = false,
-  }: { deviceId?: string | null; ipHash?: string | null; props?: EdgeProps; fingerprintInConsumer?: boolean } = {},
+  }: { deviceId?: string | null; ipHash?: string | null; props?: EdgeProps } = {},
 ): Promise<DeferredRecord> {
-  const ip = v.ip ?? "unknown";
   const secret = v.config.ipHashSecret;
   const [ipHashed, fingerprint] = await Promise.all([
-    ipHash !== undefined && v.ip !== undefined ? ipHash : hashSignal(secret, "ip", link.appspaceId, ip),
-    deviceId
-      ? hashSignal(secret, "fingerprint", link.appspaceId, `device|${deviceId}`)
-      : fingerprintInConsumer
-        ? ""
-        : hashSignal(secret, "fingerprint", link.appspaceId, `${ip}|${v.userAgent ?? ""}`),
+    ipHash !== undefined && v.ip !== undefined ? ipHash : hashSignal(secret, "ip", link.appspaceId, v.ip ?? "unknown"),
+    deviceId ? hashSignal(secret, "fingerprint", link.appspaceId, `device|${deviceId}`) : "",
   ]);
   return {
     token,
@@ -187,13 +180,7 @@ function recordClick(
         refererHost: refererHost(v.request.headers.get("referer") ?? undefined),
         aid,
         ...(deferredFor && token
-          ? {
-              deferred: await deferredRecord(v, link, token, deferredFor, null, {
-                ipHash,
-                props,
-                fingerprintInConsumer: true,
-              }),
-            }
+          ? { deferred: await deferredRecord(v, link, token, deferredFor, null, { ipHash, props }) }
           : {}),
       };
       await queueClick(v.env.CLICKS, message);
@@ -205,7 +192,7 @@ function recordClick(
 const PAST_LATIN1 = /[\u0100-\uffff]/;
 const location = (url: string) => (PAST_LATIN1.test(url) ? encodeURI(url) : url);
 
-export function redirect(url: string): Response {
+function redirect(url: string): Response {
   return new Response(null, { status: 302, headers: { ...REDIRECT_HEADERS, location: location(url) } });
 }
 
