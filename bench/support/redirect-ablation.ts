@@ -128,6 +128,17 @@ const VARIANTS: Variant[] = [
   },
   { label: "bare 302 + request.cf read", source: { entry: "bench/support/workers/bare-cf.js" }, cases: BOTH },
   { label: "Hono + secureHeaders, 302 only", source: { entry: "bench/support/workers/hono-min.js" }, cases: BOTH },
+  {
+    label: "click floor: the necessary work, flat",
+    source: { entry: "bench/support/workers/click-floor.js" },
+    cases: BOTH,
+  },
+  {
+    label: "click floor - limiter call and queue (Miniflare-hosted)",
+    source: { entry: "bench/support/workers/click-floor.js" },
+    ablate: "limiter,queue",
+    cases: BOTH,
+  },
   { label: "product (src/index.ts as is)", source: { entry: PRODUCT }, cases: BOTH },
   { label: "product - security headers on the 302", source: { entry: PRODUCT, patches: ["headers"] }, cases: BOTH },
   { label: "product - request.cf read", source: { entry: PRODUCT, patches: ["cf"] }, cases: BOTH },

@@ -62,7 +62,7 @@ export function page(p: {
   }
 </header>
 ${
-  c && c.appspaceName
+  c?.appspaceName
     ? html`<nav aria-label="Dashboard"><ul>${NAV.map(
         ([key, href, label]) =>
           html`<li><a href="${href}"${key === p.nav ? html` aria-current="page"` : ""}>${label}</a></li>`,

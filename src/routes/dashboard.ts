@@ -185,7 +185,7 @@ dashboardRouter.post(SIGN_IN, async (c) => {
   const type = keyTypeOf(key);
   if (type === "publishable") return refuse("That is a publishable key (pk_…): sign in with a secret key (sk_…).");
   const found = type === "secret" ? await findActiveKey(c.var.db, await hashKey(key)) : undefined;
-  if (!found || found.keyType !== "secret") return refuse("That key is not valid, or it has been revoked.");
+  if (found?.keyType !== "secret") return refuse("That key is not valid, or it has been revoked.");
   await startSession(c, newSession({ kind: "key", sub: found.keyId, appspace: found.appspace.id }));
   return c.redirect("/dashboard", 303);
 });
