@@ -175,9 +175,12 @@ export const appspaceIdempotency = () => idempotency((c) => `appspace:${c.var.ca
 /** Admin API: keys are per admin token (a hash, never the token); rotating the token starts afresh. */
 export const adminIdempotency = () => idempotency(async (c) => `admin:${await sha256Hex(c.var.config.adminToken)}`);
 
+/** Where POSTs take an Idempotency-Key: the /v1/ APIs and the apps' first-launch claims. */
+export const IDEMPOTENT_PREFIXES = ["/v1/", "/api/deferred/"] as const;
+
 /**
- * Documents the header on every POST under /v1/ (one shared parameter). Call once the routers are
- * mounted; it rewrites only the document's route entries, not the routes' validators.
+ * Documents the header on every POST under `IDEMPOTENT_PREFIXES` (one shared parameter). Call once
+ * the routers are mounted; it rewrites only the document's route entries, not the routes' validators.
  */
 export function documentIdempotencyKey(app: OpenAPIHono<AppEnv>) {
   app.openAPIRegistry.registerComponent("parameters", "IdempotencyKey", {
@@ -191,7 +194,7 @@ export function documentIdempotencyKey(app: OpenAPIHono<AppEnv>) {
   for (const definition of app.openAPIRegistry.definitions) {
     if (definition.type !== "route") continue;
     const { route } = definition;
-    if (route.method !== "post" || !route.path.startsWith("/v1/")) continue;
+    if (route.method !== "post" || !IDEMPOTENT_PREFIXES.some((prefix) => route.path.startsWith(prefix))) continue;
     // `parameters` is typed as a union of OpenAPI 3.0/3.1 arrays; a $ref belongs to each of them.
     const parameters = [...(route.parameters ?? []), { $ref: "#/components/parameters/IdempotencyKey" }];
     definition.route = { ...route, parameters: parameters as typeof route.parameters };

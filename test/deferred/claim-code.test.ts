@@ -39,6 +39,22 @@ describe("POST /api/deferred/claim-code", () => {
     expect(stored.every((r) => !r.token.includes(a))).toBe(true);
   });
 
+  it("retried with its Idempotency-Key (the answer was lost): the claim again, not 'already claimed'", async () => {
+    const space = await createAppspace();
+    const { referral_code: code } = await createReferral(space);
+    const body = { referral_code: code, install_id: install() };
+    const headers = { "idempotency-key": crypto.randomUUID() };
+    const first = await call("POST", "/api/deferred/claim-code", { key: space.pk, body, headers });
+    expect(first.status).toBe(200);
+    const retry = await call("POST", "/api/deferred/claim-code", { key: space.pk, body, headers });
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.body).toEqual(first.body);
+    // Without the key, the same install's second claim is still refused.
+    expect((await claim(space.pk, body)).status).toBe(404);
+    expect(await sql("select 1 from deferred_claims where appspace_id = $1", [space.id])).toHaveLength(1);
+  });
+
   it("20 concurrent claims by one install: exactly one succeeds", async () => {
     const space = await createAppspace();
     const { referral_code: code } = await createReferral(space);

@@ -101,6 +101,37 @@ describe("POST /api/deferred/match (iOS, by device signals)", () => {
     expect(again.body).toMatchObject({ error: "No matching deferred link for this device", reason: "no_candidates" });
   });
 
+  it("retried with its Idempotency-Key (the answer was lost): the same match again, nothing else claimed", async () => {
+    const { host, code, space } = await linkFixture();
+    const ip = "192.0.2.81";
+    const mine = await iosClick(host, code, ip, signals);
+    const key = crypto.randomUUID();
+    const send = () =>
+      call("POST", "/api/deferred/match", {
+        key: space.pk,
+        body: { ...install, os_version: "17.4" },
+        headers: { "cf-connecting-ip": ip, "idempotency-key": key },
+      });
+    const first = await send();
+    expect(first.status).toBe(200);
+    expect(first.body.token).toBe(mine);
+    const retry = await send();
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.body).toEqual(first.body);
+    const claims = await sql<{ token: string }>("select token from deferred_claims where appspace_id = $1", [space.id]);
+    expect(claims.map((c) => c.token)).toEqual([mine]);
+    // Without the key a retry runs again, and the install's own record is already claimed.
+    expect((await match(space.pk, ip, { ...install, os_version: "17.4" })).body.reason).toBe("no_candidates");
+    // The same key with another body is a misuse, not a replay.
+    const other = await call("POST", "/api/deferred/match", {
+      key: space.pk,
+      body: install,
+      headers: { "cf-connecting-ip": ip, "idempotency-key": key },
+    });
+    expect([other.status, other.body.field]).toEqual([422, "Idempotency-Key"]);
+  });
+
   it("no candidates from another IP, another appspace, or with other signals", async () => {
     const { host, code, space } = await linkFixture();
     const other = await createAppspace();

@@ -8,6 +8,7 @@ import { createRouter } from "../../lib/router";
 import { isLinkUsable } from "../../links/route";
 import { apiKeyAuth } from "../../middleware/auth";
 import { dispatchAfterWrite } from "../../middleware/dispatch";
+import { appspaceIdempotency } from "../../middleware/idempotency";
 import { CODE_ALPHABET, CODE_LENGTH, LINK_CODE_LENGTH, normalizeCode } from "../../referrals/code";
 import { hashSignal } from "../../referrals/signals";
 import { deferredFromIp, loadDeferredByToken } from "../../services/deferred-records";
@@ -21,6 +22,10 @@ import { linkSnapshot } from "../../services/link-snapshots";
 export const deferredRouter = createRouter();
 deferredRouter.use("*", apiKeyAuth());
 deferredRouter.use("*", dispatchAfterWrite({ includeGet: true }));
+// A first launch is where networks drop answers: a match or code claim retried with its
+// Idempotency-Key gets the first answer back instead of "already claimed" (or, for a match, the
+// next-best record: someone else's click).
+deferredRouter.use("*", appspaceIdempotency());
 
 const tags = ["Deferred deep links"];
 const NOT_FOUND = "Deferred link not found, expired, or already claimed";
