@@ -81,12 +81,18 @@ function logFailure(c: Context<AppEnv>, msg: string, error: unknown) {
 
 /**
  * Mount after authentication (the scope comes from the caller) and before the handlers. Other
- * methods ignore the header: GET, PATCH and DELETE are idempotent by themselves.
+ * methods ignore the header: GET, PATCH and DELETE are idempotent by themselves — except a GET
+ * that changes state, which a router opts in with `statefulGet` (GET /api/deferred/claim, a claim
+ * by Tolinku's contract).
  */
-export function idempotency(scopeOf: (c: Context<AppEnv>) => string | Promise<string>) {
+export function idempotency(
+  scopeOf: (c: Context<AppEnv>) => string | Promise<string>,
+  { statefulGet = false }: { statefulGet?: boolean } = {},
+) {
   return createMiddleware<AppEnv>(async function idempotency(c, next) {
     const key = c.req.header(IDEMPOTENCY_HEADER);
-    if (c.req.method !== "POST" || key === undefined) {
+    const method = c.req.method;
+    if (!(method === "POST" || (statefulGet && method === "GET")) || key === undefined) {
       await next();
       return;
     }
@@ -98,7 +104,9 @@ export function idempotency(scopeOf: (c: Context<AppEnv>) => string | Promise<st
     // The body's exact bytes (as text; Hono caches it, so the handler's validator reads it again):
     // a retry must resend the same request, not merely an equivalent one.
     const url = new URL(c.req.url);
-    const requestHash = await sha256Hex(`POST ${url.pathname}${url.search}\n${await c.req.text()}`);
+    const requestHash = await sha256Hex(
+      `${method} ${url.pathname}${url.search}\n${method === "GET" ? "" : await c.req.text()}`,
+    );
     const scope = await scopeOf(c);
     const db = c.var.db;
     const decision = decideClaim(
@@ -170,16 +178,20 @@ export function idempotency(scopeOf: (c: Context<AppEnv>) => string | Promise<st
 }
 
 /** Referral API: keys are per appspace (every key of one appspace shares them). */
-export const appspaceIdempotency = () => idempotency((c) => `appspace:${c.var.caller.appspace.id}`);
+export const appspaceIdempotency = (options: { statefulGet?: boolean } = {}) =>
+  idempotency((c) => `appspace:${c.var.caller.appspace.id}`, options);
 
 /** Admin API: keys are per admin token (a hash, never the token); rotating the token starts afresh. */
 export const adminIdempotency = () => idempotency(async (c) => `admin:${await sha256Hex(c.var.config.adminToken)}`);
 
 /** Where POSTs take an Idempotency-Key: the /v1/ APIs and the apps' first-launch claims. */
 export const IDEMPOTENT_PREFIXES = ["/v1/", "/api/deferred/"] as const;
+/** The GETs that change state and take one too. */
+export const IDEMPOTENT_GETS = ["/api/deferred/claim"] as const;
 
 /**
- * Documents the header on every POST under `IDEMPOTENT_PREFIXES` (one shared parameter). Call once
+ * Documents the header on every POST under `IDEMPOTENT_PREFIXES` and the `IDEMPOTENT_GETS` (one
+ * shared parameter). Call once
  * the routers are mounted; it rewrites only the document's route entries, not the routes' validators.
  */
 export function documentIdempotencyKey(app: OpenAPIHono<AppEnv>) {
@@ -194,7 +206,9 @@ export function documentIdempotencyKey(app: OpenAPIHono<AppEnv>) {
   for (const definition of app.openAPIRegistry.definitions) {
     if (definition.type !== "route") continue;
     const { route } = definition;
-    if (route.method !== "post" || !IDEMPOTENT_PREFIXES.some((prefix) => route.path.startsWith(prefix))) continue;
+    const post = route.method === "post" && IDEMPOTENT_PREFIXES.some((prefix) => route.path.startsWith(prefix));
+    const statefulGet = route.method === "get" && (IDEMPOTENT_GETS as readonly string[]).includes(route.path);
+    if (!post && !statefulGet) continue;
     // `parameters` is typed as a union of OpenAPI 3.0/3.1 arrays; a $ref belongs to each of them.
     const parameters = [...(route.parameters ?? []), { $ref: "#/components/parameters/IdempotencyKey" }];
     definition.route = { ...route, parameters: parameters as typeof route.parameters };

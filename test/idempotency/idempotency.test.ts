@@ -315,7 +315,7 @@ describe("complete without a key: a repeat by the same referee", () => {
 });
 
 describe("Idempotency-Key in the OpenAPI document", () => {
-  it("is a header parameter of every POST under /v1/ and /api/deferred/, and of nothing else", async () => {
+  it("is a header parameter of every POST under /v1/ and /api/deferred/, of the claim GET, and of nothing else", async () => {
     const res = await call<{
       paths: Record<string, Record<string, { parameters?: { $ref?: string }[] }>>;
       components: { parameters?: Record<string, { name: string; in: string }> };
@@ -325,14 +325,18 @@ describe("Idempotency-Key in the OpenAPI document", () => {
       (res.body.paths[path]?.[method]?.parameters ?? []).map((p) => p.$ref).filter(Boolean);
     for (const [path, ops] of Object.entries(res.body.paths)) {
       for (const method of Object.keys(ops)) {
-        const expected = method === "post" && (path.startsWith("/v1/") || path.startsWith("/api/deferred/")) ? 1 : 0;
+        const expected =
+          (method === "post" && (path.startsWith("/v1/") || path.startsWith("/api/deferred/"))) ||
+          (method === "get" && path === "/api/deferred/claim")
+            ? 1
+            : 0;
         expect(refs(path, method).length, `${method} ${path}`).toBe(expected);
       }
     }
     expect(refs("/v1/api/referral/complete", "post")).toEqual(["#/components/parameters/IdempotencyKey"]);
     expect(refs("/v1/admin/appspaces/{id}/webhooks", "post")).toEqual(["#/components/parameters/IdempotencyKey"]);
     expect(refs("/api/deferred/match", "post")).toEqual(["#/components/parameters/IdempotencyKey"]);
-    expect(refs("/api/deferred/claim", "get")).toEqual([]);
+    expect(refs("/api/deferred/claim", "get")).toEqual(["#/components/parameters/IdempotencyKey"]);
   });
 });
 

@@ -66,6 +66,26 @@ describe("GET /api/deferred/claim (Android, by token)", () => {
     expect((await call("GET", `/api/deferred/claim?token=${token}`, { key: space.pk })).status).toBe(404);
   });
 
+  it("retried with its Idempotency-Key (the answer was lost): the claim again, not 404", async () => {
+    const { host, code, space } = await linkFixture();
+    const token = await androidClick(host, code);
+    const headers = { "idempotency-key": crypto.randomUUID() };
+    const first = await call("GET", `/api/deferred/claim?token=${token}`, { key: space.pk, headers });
+    expect(first.status).toBe(200);
+    const retry = await call("GET", `/api/deferred/claim?token=${token}`, { key: space.pk, headers });
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.body).toEqual(first.body);
+    // The key belongs to this query: another token with it is a misuse; without it, claimed is claimed.
+    const misuse = await call("GET", "/api/deferred/claim?token=another", { key: space.pk, headers });
+    expect(misuse.status).toBe(422);
+    expect((await call("GET", `/api/deferred/claim?token=${token}`, { key: space.pk })).status).toBe(404);
+    const events = await sql("select 1 from events where appspace_id = $1 and type = 'deferred_link.claimed'", [
+      space.id,
+    ]);
+    expect(events).toHaveLength(1);
+  });
+
   it("50 concurrent claims of one token: exactly one succeeds", async () => {
     const { host, code, space } = await linkFixture();
     const token = await androidClick(host, code);

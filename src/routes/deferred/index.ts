@@ -22,10 +22,10 @@ import { linkSnapshot } from "../../services/link-snapshots";
 export const deferredRouter = createRouter();
 deferredRouter.use("*", apiKeyAuth());
 deferredRouter.use("*", dispatchAfterWrite({ includeGet: true }));
-// A first launch is where networks drop answers: a match or code claim retried with its
+// A first launch is where networks drop answers: a claim or match retried with its
 // Idempotency-Key gets the first answer back instead of "already claimed" (or, for a match, the
-// next-best record: someone else's click).
-deferredRouter.use("*", appspaceIdempotency());
+// next-best record: someone else's click). GET /claim changes state, so it takes a key too.
+deferredRouter.use("*", appspaceIdempotency({ statefulGet: true }));
 
 const tags = ["Deferred deep links"];
 const NOT_FOUND = "Deferred link not found, expired, or already claimed";
