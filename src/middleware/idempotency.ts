@@ -191,8 +191,8 @@ export const IDEMPOTENT_GETS = ["/api/deferred/claim"] as const;
 
 /**
  * Documents the header on every POST under `IDEMPOTENT_PREFIXES` and the `IDEMPOTENT_GETS` (one
- * shared parameter). Call once
- * the routers are mounted; it rewrites only the document's route entries, not the routes' validators.
+ * shared parameter). Call once the routers are mounted; it rewrites only the document's route
+ * entries, not the routes' validators.
  */
 export function documentIdempotencyKey(app: OpenAPIHono<AppEnv>) {
   app.openAPIRegistry.registerComponent("parameters", "IdempotencyKey", {
@@ -201,7 +201,7 @@ export function documentIdempotencyKey(app: OpenAPIHono<AppEnv>) {
     required: false,
     schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x20-\\x7e]+$" },
     description:
-      "Makes a retry safe: the same key with the same request (method, path and body bytes) within 24 h replays the first response, with `Idempotent-Replayed: true`; the same key with another request → 422; while the first request runs → 409. 5xx responses are not stored. Keys are per appspace (per admin token on admin routes).",
+      "Makes a retry safe: the same key with the same request (method, path with query, and body bytes) within 24 h replays the first response, with `Idempotent-Replayed: true`; the same key with another request → 422; while the first request runs → 409. 5xx responses are not stored. Keys are per appspace (per admin token on admin routes).",
   });
   for (const definition of app.openAPIRegistry.definitions) {
     if (definition.type !== "route") continue;
