@@ -59,9 +59,14 @@ async function failAuth(c: Context<AppEnv>, error: ApiError): Promise<Response> 
   throw error;
 }
 
-/** The authenticated caller's budget (per API key; the admin token is one key): a 429 or null. */
-async function overApiBudget(c: Context<AppEnv>, key: string): Promise<Response | null> {
-  return (await withinLimit(c.env, POLICIES.api, key)) ? null : rateLimitedJson(c, POLICIES.api);
+/**
+ * The authenticated caller's budget: a 429 or null. Per secret key (the admin token is one key);
+ * per publishable key and client IP (`POLICIES.publishableApi` says why).
+ */
+async function overApiBudget(c: Context<AppEnv>, keyId: string, publishable = false): Promise<Response | null> {
+  const policy = publishable ? POLICIES.publishableApi : POLICIES.api;
+  const key = publishable ? `${keyId}:${clientKey(c.req.header("cf-connecting-ip"))}` : keyId;
+  return (await withinLimit(c.env, policy, key)) ? null : rateLimitedJson(c, policy);
 }
 
 /** Admin API: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time. */
@@ -101,7 +106,7 @@ export function apiKeyAuth() {
       };
       cacheCaller(keyHash, caller);
     }
-    const limited = await overApiBudget(c, caller.keyId);
+    const limited = await overApiBudget(c, caller.keyId, caller.keyType === "publishable");
     if (limited) return limited;
     c.set("caller", caller);
     await next();

@@ -34,8 +34,21 @@ export const POLICIES = {
   continue: { name: "continue", binding: "CONTINUE_LIMITER", limit: 60, periodSeconds: 60, per: "IP address" },
   /** Other anonymous routes: /.well-known files, /health, /docs, /openapi.json. */
   public: { name: "public", binding: "PUBLIC_LIMITER", limit: 300, periodSeconds: 60, per: "IP address" },
-  /** Authenticated API calls (/v1/api/*, /api/deferred/*, /v1/admin/*). */
+  /** Authenticated API calls (/v1/api/*, /api/deferred/*, /v1/admin/*) with a secret key or the admin token. */
   api: { name: "api", binding: "API_LIMITER", limit: 1200, periodSeconds: 60, per: "API key" },
+  /**
+   * The same with a publishable key, per key AND client IP: a publishable key ships inside every
+   * copy of the app, so anyone can hold it; counted per key alone, one holder could spend the whole
+   * app's budget and turn away every install's first-launch claim. Same binding and figure as `api`
+   * (a distinct name, so distinct counters).
+   */
+  publishableApi: {
+    name: "api-publishable",
+    binding: "API_LIMITER",
+    limit: 1200,
+    periodSeconds: 60,
+    per: "publishable key and IP address",
+  },
   /** Failed authentications (a wrong or revoked key or admin token). */
   authFailures: {
     name: "auth-failures",

@@ -23,15 +23,50 @@ function expect429(res: { status: number; headers: Headers }, policy: string, li
 }
 
 describe("API: per key", () => {
-  it("an API key over its budget gets a JSON 429 in the error shape", async () => {
+  it("a secret key over its budget gets a JSON 429 in the error shape", async () => {
     const space = await createAppspace();
     const spy = refuse(env.API_LIMITER);
-    const res = await call("POST", "/v1/api/referral/create", { key: space.pk, body: { user_id: "u1" } });
+    const res = await call("GET", "/v1/api/referral/leaderboard", { key: space.sk });
     expect429(res, "api", 1200);
     expect(res.body.error).toBe("Too many requests: at most 1200 per 60 s per API key; retry after 60 s");
     const [[arg]] = spy.mock.calls as [[{ key: string }]];
     expect(arg.key).toMatch(/^api:[0-9a-f-]{36}$/); // the key's id, never the key
-    expect(arg.key).not.toContain(space.pk);
+    expect(arg.key).not.toContain(space.sk);
+  });
+
+  it("a publishable key's budget is per client IP: whoever extracts it from the app can't spend everyone's", async () => {
+    const space = await createAppspace();
+    const spy = watch(env.API_LIMITER);
+    const from = (ip: string) => ({ "cf-connecting-ip": ip });
+    await call("GET", "/api/deferred/claim?token=abc", { key: space.pk, headers: from("198.51.100.40") });
+    await call("GET", "/api/deferred/claim?token=abc", { key: space.pk, headers: from("198.51.100.41") });
+    await call("GET", "/api/deferred/claim?token=abc", { key: space.pk, headers: from("2001:db8:1:2::99") });
+    const keys = spy.mock.calls.map(([arg]) => (arg as { key: string }).key);
+    expect(keys).toEqual([
+      expect.stringMatching(/^api-publishable:[0-9a-f-]{36}:198\.51\.100\.40$/),
+      expect.stringMatching(/^api-publishable:[0-9a-f-]{36}:198\.51\.100\.41$/),
+      expect.stringMatching(/^api-publishable:[0-9a-f-]{36}:2001:db8:1:2::\/64$/),
+    ]);
+    expect(keys.join()).not.toContain(space.pk);
+
+    // One IP over its budget: refused there, in the error shape with its own policy …
+    spy.mockImplementation(async ({ key }) => ({ success: !key.endsWith(":198.51.100.40") }));
+    const refused = await call("POST", "/v1/api/referral/create", {
+      key: space.pk,
+      body: { user_id: "u1" },
+      headers: from("198.51.100.40"),
+    });
+    expect429(refused, "api-publishable", 1200);
+    expect(refused.body.error).toBe(
+      "Too many requests: at most 1200 per 60 s per publishable key and IP address; retry after 60 s",
+    );
+    // … while another install of the app, elsewhere, still claims.
+    const elsewhere = await call("POST", "/v1/api/referral/create", {
+      key: space.pk,
+      body: { user_id: "u2" },
+      headers: from("198.51.100.41"),
+    });
+    expect(elsewhere.status).toBe(200);
   });
 
   it("the publishable and secret keys of one appspace have separate budgets; deferred routes spend them too", async () => {
