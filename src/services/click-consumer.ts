@@ -99,24 +99,24 @@ async function storeClicks(db: Db, messages: ClickMessages) {
  * device id (Android's) to be fingerprinted here, from its IP hash and the click's User-Agent —
  * one record per device as before, one HMAC fewer on the click (src/routes/links/ref.ts).
  */
-export async function fillFingerprints(
+async function fillFingerprints(
   ipHashSecret: string,
   messages: readonly Message<ClickMessage>[],
 ): Promise<DeferredRecord[]> {
   const records: DeferredRecord[] = [];
-  for (const m of messages) {
-    const record = m.body.deferred;
+  for (const { body } of messages) {
+    const record = body.deferred;
     if (!record) continue;
-    if (!record.fingerprint) {
-      record.fingerprint =
-        (await hashSignal(
-          ipHashSecret,
-          "fingerprint",
-          record.appspaceId,
-          `ip-hash|${record.ipHash}|${m.body.userAgent ?? ""}`,
-        )) ?? "unknown";
-    }
-    records.push(record);
+    const fingerprint =
+      record.fingerprint ||
+      ((await hashSignal(
+        ipHashSecret,
+        "fingerprint",
+        record.appspaceId,
+        `ip-hash|${record.ipHash}|${body.userAgent ?? ""}`,
+      )) ??
+        "unknown");
+    records.push({ ...record, fingerprint });
   }
   return records;
 }
